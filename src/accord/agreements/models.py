@@ -1,0 +1,225 @@
+"""Agreements (SLA, OLA, UC), their effective-dated versions and targets, calendars,
+maintenance windows and temporary changes.
+
+The terms that decide whether a target is met — the targets themselves and the
+agreement fields they depend on (service hours, time zone, period, charges, credit
+cap) — live on `AgreementVersion`, so every measurement is judged by the version in
+force when it started (SEMANTICS §10). Everything else (title, status, parties,
+services covered, review dates) is the agreement's current description.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from accord.catalogue.models import DataSource, NamedModel, Party, Subject
+
+BUILTIN_24X7 = "24x7"
+
+
+class Calendar(NamedModel):
+    """Service hours: a time zone, weekly opening intervals, holidays and dated exceptions."""
+
+    timezone = models.CharField(max_length=64)
+    # Seven lists (Monday first) of [start, end] minutes after local midnight; 1440 = 24:00.
+    weekly = models.JSONField(default=list)
+    holiday_country = models.CharField(max_length=8, blank=True)
+    holiday_subdivision = models.CharField(max_length=16, blank=True)
+    holiday_dates = models.JSONField(default=list, blank=True)  # ISO dates closed all day
+    builtin = models.BooleanField(default=False, editable=False)
+
+
+class CalendarException(models.Model):
+    class Kind(models.TextChoices):
+        OPEN = "open", "extra opening"
+        CLOSED = "closed", "closure"
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField()
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    intervals = models.JSONField()  # [[start, end], ...] minutes; [[0, 1440]] = the whole day
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["calendar", "date", "kind"]
+
+    def __str__(self) -> str:
+        return f"{self.calendar.name} {self.date} {self.kind}"
+
+
+class Agreement(NamedModel):
+    class Type(models.TextChoices):
+        SLA = "SLA", "service level agreement"
+        OLA = "OLA", "operational level agreement"
+        UC = "UC", "underpinning contract"
+
+    class Structure(models.TextChoices):
+        SERVICE = "service", "service-based"
+        CUSTOMER = "customer", "customer-based"
+        CORPORATE = "corporate", "corporate level"
+
+    class Status(models.TextChoices):
+        REQUIREMENT = "requirement", "requirement (SLR)"
+        DRAFT = "draft"
+        PROPOSED = "proposed"
+        AGREED = "agreed"
+        ACTIVE = "active"
+        UNDER_REVIEW = "under-review", "under review"
+        EXPIRED = "expired"
+        SUPERSEDED = "superseded"
+
+    type = models.CharField(max_length=3, choices=Type.choices)
+    structure = models.CharField(
+        max_length=10, choices=Structure.choices, default=Structure.SERVICE
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    description = models.TextField(blank=True)
+    provider = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="provides")
+    consumers = models.ManyToManyField(Party, related_name="consumes")
+    subjects = models.ManyToManyField(Subject, blank=True, related_name="agreements")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    underpinned_by = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="underpins"
+    )
+    effective_from = models.DateField(null=True, blank=True)
+    effective_until = models.DateField(null=True, blank=True)
+    review_every = models.CharField(max_length=20, blank=True)  # ISO 8601 period, e.g. P3M
+    review_next = models.DateField(null=True, blank=True)
+
+    class Meta(NamedModel.Meta):
+        indexes = [models.Index(fields=["status"], name="agreement_status")]
+
+
+class AgreementVersion(models.Model):
+    """The terms of an agreement from `effective_from` until the next version starts."""
+
+    class Period(models.TextChoices):
+        MONTH = "month"
+        QUARTER = "quarter"
+        YEAR = "year"
+        ROLLING = "rolling"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    # None: in force since the agreement began; later versions start at a stated instant.
+    effective_from = models.DateTimeField(null=True, blank=True)
+    service_hours = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+")
+    timezone = models.CharField(max_length=64, blank=True)
+    period = models.CharField(max_length=8, choices=Period.choices, default=Period.MONTH)
+    rolling_seconds = models.PositiveIntegerField(null=True, blank=True)
+    charges_per_period = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    credit_cap = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["agreement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="version_unique_number"),
+            models.UniqueConstraint(
+                fields=["agreement", "effective_from"], name="version_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.name} v{self.number}"
+
+
+class Target(models.Model):
+    class Metric(models.TextChoices):
+        RESPONSE = "response"
+        RESOLUTION = "resolution"
+        AVAILABILITY = "availability"
+        RATIO = "ratio"
+        THRESHOLD = "threshold"
+
+    class Budgeting(models.TextChoices):
+        OCCURRENCES = "occurrences"
+        TIMESLICES = "timeslices"
+        RATIO_TIMESLICES = "ratio-timeslices"
+
+    class Op(models.TextChoices):
+        LT = "<"
+        LE = "<="
+        GT = ">"
+        GE = ">="
+
+    version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="targets")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=100)
+    metric = models.CharField(max_length=12, choices=Metric.choices)
+    objective = models.DecimalField(max_digits=8, decimal_places=5)  # percent, in (0, 100]
+    description = models.TextField(blank=True)
+    where = models.JSONField(default=dict, blank=True)  # attribute -> list of accepted values
+    within_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # None: the agreement version's service hours.
+    service_hours = models.ForeignKey(
+        Calendar, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pause_when = models.JSONField(default=list, blank=True)
+    exclude_planned = models.BooleanField(default=False)
+    # Percent elapsed / budget consumed; null: the defaults of SEMANTICS §6.
+    warn_at = models.JSONField(null=True, blank=True)
+    warn_before_seconds = models.PositiveIntegerField(null=True, blank=True)
+    credits = models.JSONField(default=list, blank=True)  # [{"below": 99.9, "percent": 5}, ...]
+    source = models.ForeignKey(
+        DataSource, on_delete=models.PROTECT, null=True, blank=True, related_name="targets"
+    )
+    good_query = models.TextField(blank=True)
+    total_query = models.TextField(blank=True)
+    series = models.CharField(max_length=200, blank=True)
+    op = models.CharField(max_length=2, choices=Op.choices, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    budgeting = models.CharField(max_length=16, choices=Budgeting.choices, blank=True)
+    timeslice_seconds = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "name"], name="target_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.name}"
+
+
+class MaintenanceWindow(NamedModel):
+    """Agreed planned work: excused from availability where a target says excludePlanned."""
+
+    subjects = models.ManyToManyField(Subject, related_name="maintenance_windows")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    agreed = models.BooleanField(default=False)
+    description = models.TextField(blank=True)
+
+    class Meta(NamedModel.Meta):
+        indexes = [models.Index(fields=["start", "end"], name="maintenance_span")]
+
+
+class TemporaryChange(NamedModel):
+    """A dated change to an agreement's service levels that reverts by itself."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested"
+        APPROVED = "approved"
+        ACTIVE = "active"
+        REVERTED = "reverted"
+        REJECTED = "rejected"
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="temporary_changes"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    service_hours = models.ForeignKey(
+        Calendar, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # target name -> {"within": seconds, "objective": percent}
+    target_overrides = models.JSONField(default=dict, blank=True)
+    approved_by = models.JSONField(default=list, blank=True)  # e-mail addresses
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)

@@ -1,0 +1,1 @@
+"""Validation of `accord/v1` manifests: load (loader), check and normalise (validate)."""

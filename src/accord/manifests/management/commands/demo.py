@@ -1,0 +1,48 @@
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from accord.manifests.apply import apply_paths
+
+DEMO_MANIFESTS = Path(__file__).resolve().parents[2] / "demo"
+
+
+class Command(BaseCommand):
+    help = "Load the Northwind demo (manifests) and make sure a demo administrator exists."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        plan = apply_paths([DEMO_MANIFESTS], effective_from=timezone.now())
+        self.stdout.write(f"demo manifests: {plan.summary()}")
+        username, password = ensure_demo_admin(Path(settings.DATA_DIR))
+        self.stdout.write(
+            f"Log in at {settings.SITE_URL}/ as {username!r} with password {password!r} "
+            f"(kept in {Path(settings.DATA_DIR) / 'demo-credentials'})"
+        )
+
+
+def ensure_demo_admin(data_dir: Path) -> tuple[str, str]:
+    """An `admin` superuser with a random password kept beside the database.
+
+    The password is made once and reused, so `make run` always prints one that works.
+    """
+    path = data_dir / "demo-credentials"
+    if path.exists():
+        username, password = path.read_text().strip().split(":", 1)
+    else:
+        username, password = "admin", secrets.token_urlsafe(12)
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        user_model.objects.create_superuser(username, f"{username}@localhost", password)
+    elif not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{username}:{password}\n")
+    path.chmod(0o600)
+    return username, password
