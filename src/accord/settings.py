@@ -92,6 +92,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # serve straight from the package when collectstatic was not run
 
+# Largest request body accepted (API batches included); larger ones get 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 10 * 1024 * 1024)
+
 SESSION_COOKIE_AGE = env_int("SESSION_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from accord.accounts.models import ApiToken
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    list_filter = ["revoked_at"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False  # tokens are issued with `accord token create`, which shows them once
