@@ -35,11 +35,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     password = re.search(r"with password '([^']+)'", demo.stdout)
     assert password, demo.stdout
     port = _free_port()
+    log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
         [ACCORD, "run", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -51,8 +52,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
                 time.sleep(0.1)
         yield base, password[1]
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        proc.terminate()  # SIGTERM: web workers stop, then the embedded worker
+        proc.wait(timeout=20)
+        log.close()
+    output = (tmp_path / "server.log").read_text()
+    assert "worker" in output and "started" in output, output
+    assert "stopped after 0 job(s)" in output, output
 
 
 def test_log_in_and_see_the_demo_agreements(server: tuple[str, str]) -> None:
