@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "accord.catalogue",
     "accord.agreements",
     "accord.manifests",
+    "accord.evaluation",
     "accord.web",
 ]
 
