@@ -35,6 +35,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/evaluate.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

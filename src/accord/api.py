@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
 from accord.accounts.services import authenticate_api_token
+from accord.alerts.api import router as alerts_router
+from accord.measurements.alertmanager import router as hooks_router
+from accord.measurements.api import router as measurements_router
 
 
 class TokenAuth(HttpBearer):
@@ -55,7 +60,19 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
     )
 
 
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    detail = f"the request body is larger than {limit} bytes (ACCORD_MAX_REQUEST_BYTES)"
+    return api.create_response(request, {"detail": detail}, status=413)
+
+
 @api.get("/me", tags=["accounts"], summary="The user the token belongs to")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     return {"username": user.get_username(), "is_staff": bool(getattr(user, "is_staff", False))}
+
+
+api.add_router("/alerts", alerts_router)
+api.add_router("/", measurements_router)
+api.add_router("/hooks", hooks_router)

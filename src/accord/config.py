@@ -87,6 +87,33 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, Any]:
     )
 
 
+def smtp_from_url(url: str) -> dict[str, Any]:
+    """Django's EMAIL_* settings from smtp://user:pass@host:port?starttls=1 or smtps://…
+    (TLS from the first byte). An empty URL gives EMAIL_HOST "" (e-mail not configured)."""
+    empty = {"EMAIL_HOST": "", "EMAIL_PORT": 25, "EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": ""}
+    if not url:
+        return {**empty, "EMAIL_USE_TLS": False, "EMAIL_USE_SSL": False}
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise ValueError(
+            f"{PREFIX}SMTP_URL: expected smtp://user:password@host:port?starttls=1 or "
+            f"smtps://user:password@host:port, got scheme {parts.scheme!r}"
+        )
+    options = {key: values[-1].lower() for key, values in parse_qs(parts.query).items()}
+    starttls = options.get("starttls", "0") in {"1", "true", "yes", "on"}
+    ssl = parts.scheme == "smtps"
+    if ssl and starttls:
+        raise ValueError(f"{PREFIX}SMTP_URL: smtps:// is TLS already; drop starttls")
+    return {
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": parts.port or (465 if ssl else 587 if starttls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": starttls,
+        "EMAIL_USE_SSL": ssl,
+    }
+
+
 def persistent_secret_key(data_dir: Path) -> str:
     """A random key kept in the data directory, so sessions survive restarts without set-up."""
     path = data_dir / "secret_key"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from accord.config import database_from_url, env, env_bool, env_int, env_list
+from accord.config import database_from_url, env, env_bool, env_int, env_list, smtp_from_url
 
 DATA_DIR = Path(env("DATA_DIR", str(Path.cwd() / "var"))).resolve()
 DEBUG = env_bool("DEBUG", False)
@@ -34,8 +34,10 @@ INSTALLED_APPS = [
     "accord.accounts",
     "accord.catalogue",
     "accord.agreements",
+    "accord.measurements",
     "accord.manifests",
     "accord.evaluation",
+    "accord.alerts",
     "accord.web",
 ]
 
@@ -104,6 +106,28 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Notifications (docs/alerts.md). E-mail goes out over SMTP only.
+_smtp = smtp_from_url(env("SMTP_URL", ""))
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = _smtp["EMAIL_HOST"]
+EMAIL_PORT = _smtp["EMAIL_PORT"]
+EMAIL_HOST_USER = _smtp["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _smtp["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _smtp["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _smtp["EMAIL_USE_SSL"]
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env("EMAIL_FROM", "accord@localhost")
+ACCORD_NOTIFY_TIMEOUT = env_int("NOTIFY_TIMEOUT", 10)  # seconds, SMTP and webhooks
+EMAIL_TIMEOUT = ACCORD_NOTIFY_TIMEOUT
+# Conditions older than this when first seen (e.g. an import of old tickets) do not alert.
+ACCORD_ALERT_MAX_AGE = env_int("ALERT_MAX_AGE", 24 * 3600)
+
+# Measurement connectors (docs/api.md, docs/prometheus.md).
+ACCORD_ALERTMANAGER_SUBJECT_LABEL = env("ALERTMANAGER_SUBJECT_LABEL", "service")
+ACCORD_PROMETHEUS_BUCKET = env_int("PROMETHEUS_BUCKET", 300)  # seconds per stored bucket
+ACCORD_PROMETHEUS_SETTLE = env_int("PROMETHEUS_SETTLE", 60)  # a bucket is read once this old
+ACCORD_PROMETHEUS_BACKFILL_DAYS = env_int("PROMETHEUS_BACKFILL_DAYS", 14)  # first sync
+ACCORD_PROMETHEUS_TIMEOUT = env_int("PROMETHEUS_TIMEOUT", 30)  # seconds per HTTP request
 
 LOGGING = {
     "version": 1,

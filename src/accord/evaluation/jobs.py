@@ -23,18 +23,32 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Job], Mapping[str, Any] | None]
 HANDLERS: dict[str, Handler] = {}
+# Kinds that come back by themselves: once a job of the kind is done (or has failed for
+# good) the same job is asked for again this much later.
+REPEAT: dict[str, timedelta] = {}
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that does jobs of `kind` (apps register theirs on import)."""
+def handler(kind: str, *, every: timedelta | None = None) -> Callable[[Handler], Handler]:
+    """Register the function that does jobs of `kind` (apps register theirs on import);
+    `every`: a periodic kind, re-enqueued after each run (see `ensure_schedules`)."""
 
     def register(func: Handler) -> Handler:
         HANDLERS[kind] = func
+        if every is not None:
+            REPEAT[kind] = every
         return func
 
     return register
+
+
+def ensure_schedules(*, now: datetime | None = None) -> None:
+    """Make sure every periodic kind has a pending job (a worker calls this on start).
+    A pending one keeps its due time; a missing one is due now."""
+    for kind in REPEAT:
+        if not Job.objects.filter(kind=kind, done_at__isnull=True).exists():
+            enqueue(kind, due_at=now or timezone.now())
 
 
 def enqueue(
@@ -94,9 +108,17 @@ def run_job(job: Job, *, now: datetime | None = None) -> None:
         log.exception("job %s failed (attempt %d)", job, job.attempts)
         _failed(job, f"{type(exc).__name__}: {exc}", now or timezone.now())
         return
+    finished = timezone.now()
     Job.objects.filter(pk=job.pk).update(
-        done_at=timezone.now(), result=dict(result) if result else None, claimed_until=None
+        done_at=finished, result=dict(result) if result else None, claimed_until=None
     )
+    _repeat(job, finished)
+
+
+def _repeat(job: Job, finished: datetime) -> None:
+    every = REPEAT.get(job.kind)
+    if every is not None:
+        enqueue(job.kind, key=job.key, payload=job.payload, due_at=finished + every)
 
 
 def _failed(job: Job, error: str, now: datetime) -> None:
@@ -104,6 +126,7 @@ def _failed(job: Job, error: str, now: datetime) -> None:
         Job.objects.filter(pk=job.pk).update(
             last_error=error, done_at=now, failed=True, claimed_until=None
         )
+        _repeat(job, now)
         return
     backoff = timedelta(seconds=30 * 2 ** (job.attempts - 1))
     Job.objects.filter(pk=job.pk).update(last_error=error, due_at=now + backoff, claimed_until=None)

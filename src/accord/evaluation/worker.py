@@ -9,7 +9,7 @@ import threading
 
 from django.db import DatabaseError, close_old_connections
 
-from accord.evaluation.jobs import claim_next, run_job
+from accord.evaluation.jobs import claim_next, ensure_schedules, run_job
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,11 @@ class Worker:
         """Work until stopped (or, with `burst`, until nothing is due). Returns jobs done."""
         done = 0
         log.info("worker %s started", self.name)
+        if not burst:  # a burst only drains what is due; periodic work needs a runner
+            try:
+                ensure_schedules()
+            except DatabaseError:  # the loop below waits for the database as usual
+                log.exception("worker %s could not check the schedules", self.name)
         while not self._stopping.is_set():
             close_old_connections()
             try:

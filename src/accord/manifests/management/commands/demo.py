@@ -1,4 +1,5 @@
 import secrets
+from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
@@ -8,16 +9,31 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accord.manifests.apply import apply_paths
+from accord.measurements.demo import DEFAULT_SEED, generate
+from accord.measurements.management.arguments import instant
 
 DEMO_MANIFESTS = Path(__file__).resolve().parents[2] / "demo"
 
 
 class Command(BaseCommand):
-    help = "Load the Northwind demo (manifests) and make sure a demo administrator exists."
+    help = (
+        "Load the Northwind demo (manifests and six months of measurements) and make sure "
+        "a demo administrator exists. Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--as-of", type=instant, metavar="ISO", help="the demo's now (default: now)"
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help=f"default {DEFAULT_SEED}"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         plan = apply_paths([DEMO_MANIFESTS], effective_from=timezone.now())
         self.stdout.write(f"demo manifests: {plan.summary()}")
+        report = generate(as_of=options["as_of"] or timezone.now(), seed=options["seed"])
+        self.stdout.write("\n".join(report.lines()))
         username, password = ensure_demo_admin(Path(settings.DATA_DIR))
         self.stdout.write(
             f"Log in at {settings.SITE_URL}/ as {username!r} with password {password!r} "

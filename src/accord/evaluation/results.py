@@ -1,0 +1,347 @@
+"""Bulk writes of evaluation results, below the ORM for clocks (millions of rows).
+
+SQLite gets multi-row `INSERT … VALUES (…), (…)` through `executemany`, within its
+parameter limit; PostgreSQL gets `COPY`. Clock rows of an agreement are replaced
+ticket by ticket (or all at once), so a ticket whose priority changed loses the clock
+of the target it no longer matches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from django.db import connection
+from django.db.models import Q
+
+from accord.engine.clocks import NO_INSTANT
+from accord.engine.periods import Period
+from accord.evaluation.clocks import ClockGroup
+from accord.evaluation.fields import from_epoch
+from accord.evaluation.figures import Figures
+from accord.evaluation.loading import NULL, IntArray, postgres, quote
+from accord.evaluation.models import ClockResult, PeriodResult
+
+CLOCK_COLUMNS = (
+    "agreement_id",
+    "ticket_id",
+    "target_name",
+    "target_id",
+    "version_id",
+    "status",
+    "started_at",
+    "stopped_at",
+    "threshold_s",
+    "business_elapsed_s",
+    "actual_elapsed_s",
+    "percent_elapsed",
+    "breach_at",
+    "counted_at",
+    "period",
+    "warnings",
+    "warn_last_at",
+)
+WARNINGS_KEPT_S = 86_400  # warnings that fell due longer ago than this are history
+SQLITE_WRITE_CACHE_KIB = 256 * 1024
+REBUILD_INDEXES_FROM = 200_000  # rows inserted at once
+_SQLITE_MAX_PARAMS = 999
+_ID_CHUNK = 900
+
+
+def delete_clocks(agreement_id: int, ticket_ids: IntArray | None) -> None:
+    """Remove the agreement's clock rows (of these tickets only, when given)."""
+    table = quote(ClockResult._meta.db_table)
+    with connection.cursor() as cursor:
+        if ticket_ids is None:
+            cursor.execute(f"DELETE FROM {table} WHERE agreement_id = %s", [agreement_id])
+            return
+        for test, ids in _memberships(ticket_ids):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE agreement_id = %s AND ticket_id {test}",
+                [agreement_id, *ids],
+            )
+
+
+def refresh_statistics() -> None:
+    """After a bulk rewrite, PostgreSQL's planner needs fresh statistics, or the next
+    routine evaluation's lookups by ticket may scan the whole table."""
+    if postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {quote(ClockResult._meta.db_table)}")
+
+
+def stored_clocks(agreement_id: int, ticket_ids: IntArray) -> list[tuple[str, int, int]]:
+    """(target name, status, counted_at) of the counted clocks of these tickets, before
+    they are replaced."""
+    table = quote(ClockResult._meta.db_table)
+    found: list[tuple[str, int, int]] = []
+    with connection.cursor() as cursor:
+        for test, ids in _memberships(ticket_ids):
+            # No condition on counted_at: it would steer SQLite to the wrong index.
+            cursor.execute(
+                f"SELECT target_name, status, counted_at FROM {table}"
+                f" WHERE agreement_id = %s AND ticket_id {test}",
+                [agreement_id, *ids],
+            )
+            found.extend(row for row in cursor.fetchall() if row[2] is not None)
+    return found
+
+
+def _memberships(ids: IntArray) -> Iterable[tuple[str, list[Any]]]:
+    """(SQL membership test, its parameters) for the ids: one array on PostgreSQL, lists
+    within SQLite's parameter limit."""
+    values = ids.tolist()
+    if postgres():
+        if values:
+            yield "= ANY(%s)", [values]
+        return
+    for start in range(0, len(values), _ID_CHUNK):
+        chunk = values[start : start + _ID_CHUNK]
+        yield f"IN ({', '.join(['%s'] * len(chunk))})", chunk
+
+
+def insert_clocks(
+    agreement_id: int,
+    groups: Sequence[ClockGroup],
+    ticket_ids: IntArray,
+    labels: Labeller,
+    *,
+    as_of: int,
+) -> int:
+    """Insert every clock of `groups`; `labels(counted_at)` names their periods.
+
+    Rows go in ticket order, so the unique index on (agreement, ticket, target) grows at
+    its end instead of being written all over."""
+    if not groups:
+        return 0
+    columns = [_group_columns(agreement_id, g, ticket_ids, as_of) for g in groups]
+    merged = [np.concatenate(parts) for parts in zip(*columns, strict=True)]
+    order = np.argsort(merged[1], kind="stable")
+    table = np.empty((order.size, len(CLOCK_COLUMNS)), dtype=object)
+    for j, values in enumerate(merged):
+        table[:, j] = values[order]
+    table[:, CLOCK_COLUMNS.index("period")] = labels(merged[13][order])
+    with _indexes_rebuilt_if_cheaper(int(order.size)):
+        _insert(quote(ClockResult._meta.db_table), CLOCK_COLUMNS, table)
+    return int(order.size)
+
+
+@contextmanager
+def _indexes_rebuilt_if_cheaper(rows: int) -> Iterator[None]:
+    """For an insert at least as large as the rest of the table, drop the secondary
+    indexes and build them again afterwards: one sort instead of millions of inserts in
+    random order (three times cheaper). Inside the caller's transaction, so SQLite's
+    other connections keep their snapshot; PostgreSQL holds readers of the table until
+    the commit — only full evaluations of large agreements come here."""
+    table = quote(ClockResult._meta.db_table)
+    with connection.cursor() as cursor:
+        if rows < REBUILD_INDEXES_FROM:
+            yield
+            return
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")
+        if cursor.fetchone()[0] > rows:
+            yield
+            return
+        editor = connection.schema_editor()
+        indexes = ClockResult._meta.indexes
+        for index in indexes:
+            cursor.execute(f"DROP INDEX {quote(index.name)}")
+        yield
+        for index in indexes:
+            cursor.execute(str(index.create_sql(ClockResult, editor)))
+
+
+def _group_columns(
+    agreement_id: int, group: ClockGroup, ticket_ids: IntArray, as_of: int
+) -> list[np.ndarray]:
+    """The clock columns of one group, in CLOCK_COLUMNS order (period filled later)."""
+    result, n = group.result, group.rows.size
+    warnings, last = _warnings(group, as_of)
+    name = np.empty(n, dtype=object)
+    name[:] = group.name
+    return [
+        np.full(n, agreement_id, np.int64),
+        ticket_ids[group.rows],
+        name,
+        np.full(n, group.terms.target.pk, np.int64),
+        np.full(n, group.version_id, np.int64),
+        group.status,
+        group.start,
+        _nullable(np.where(group.stop <= as_of, group.stop, NULL)),
+        result.threshold,
+        result.business_elapsed,
+        result.actual_elapsed,
+        result.percent_elapsed,
+        _nullable(np.where(result.breach_at == NO_INSTANT, NULL, result.breach_at)),
+        group.counted_at,  # turned into None after the period labels are taken
+        np.empty(n, dtype=object),
+        warnings,
+        _nullable(last),
+    ]
+
+
+def _nullable(values: IntArray) -> np.ndarray:
+    """Int column with NULL (-1) as None, for binding."""
+    missing = values == NULL
+    if not missing.any():
+        return values
+    objects = values.astype(object)
+    objects[missing] = None
+    return objects
+
+
+def _warnings(group: ClockGroup, as_of: int) -> tuple[np.ndarray, IntArray]:
+    """Warnings JSON of the clocks with one due from WARNINGS_KEPT_S before as_of on."""
+    n = group.rows.size
+    out = np.full(n, None, dtype=object)
+    last = np.full(n, NULL, np.int64)
+    instants = group.result.warn_at
+    if not instants.shape[1]:
+        return out, last
+    known = np.where(instants == NO_INSTANT, NULL, instants)
+    latest = known.max(axis=1)
+    keep = np.flatnonzero(latest >= as_of - WARNINGS_KEPT_S)
+    last[keep] = latest[keep]
+    for i in keep.tolist():
+        out[i] = json.dumps(
+            [
+                {"label": label, "at": _iso(int(at))}
+                for label, at in zip(group.warning_labels, known[i].tolist(), strict=True)
+                if at != NULL
+            ]
+        )
+    return out, last
+
+
+def _iso(instant: int) -> str:
+    return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _insert(table: str, columns: Sequence[str], rows: np.ndarray) -> None:
+    """Insert a 2-D object array of rows (None for NULL)."""
+    if not len(rows):
+        return
+    names = ", ".join(quote(c) for c in columns)
+    counted = columns.index("counted_at") if "counted_at" in columns else None
+    if counted is not None:  # NULL for running clocks, after their labels were taken
+        column = rows[:, counted]
+        rows[:, counted] = np.where(column == NULL, None, column)
+    with connection.cursor() as cursor:
+        if postgres():
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows.tolist():
+                    copy.write_row(row)
+            return
+        width = len(columns)
+        per = max(1, _SQLITE_MAX_PARAMS // width)
+        marks = "(" + ", ".join(["%s"] * width) + ")"
+        full = len(rows) - len(rows) % per
+        with _large_cache(cursor):
+            if full:
+                statement = f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * per)}"
+                cursor.executemany(statement, rows[:full].reshape(-1, per * width).tolist())
+            if full < len(rows):
+                rest = rows[full:]
+                statement = f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(rest))}"
+                cursor.execute(statement, rest.reshape(-1).tolist())
+
+
+@contextmanager
+def _large_cache(cursor: Any) -> Iterator[None]:
+    """A bulk write keeps the indexes it grows in memory (SQLite's default page cache is
+    2 MB), then gives the memory back."""
+    cursor.execute("PRAGMA cache_size")
+    (previous,) = cursor.fetchone()
+    cursor.execute(f"PRAGMA cache_size = {-SQLITE_WRITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+Labeller = Callable[[IntArray], list[str]]
+
+
+def period_labeller(periods: Sequence[Period]) -> Labeller:
+    """counted_at → the label of the period containing it ('' outside them or NULL)."""
+    starts = np.array([p.start for p in periods], dtype=np.int64)
+    ends = np.array([p.end for p in periods], dtype=np.int64)
+    names = np.array([p.label for p in periods] + [""], dtype=object)
+
+    def labels(counted: IntArray) -> list[str]:
+        index = np.searchsorted(starts, counted, side="right") - 1
+        inside = (index >= 0) & (counted != NULL) & (counted < ends[np.maximum(index, 0)])
+        return names[np.where(inside, index, len(periods))].tolist()  # type: ignore[no-any-return]
+
+    return labels
+
+
+StatusKey = tuple[str, int | None, str]  # target name, subject id, period label
+
+
+def write_periods(
+    agreement_id: int, figures: Sequence[Figures], *, as_of: int, evaluated_at: datetime
+) -> tuple[list[PeriodResult], dict[StatusKey, str]]:
+    """Replace the agreement's results for the periods of `figures`, and every result
+    not yet final (a rolling window's label moves on). Returns the rows written and the
+    statuses they replace."""
+    labels = {f.period.label for f in figures}
+    replaced = PeriodResult.objects.filter(agreement_id=agreement_id).filter(
+        Q(period__in=labels) | Q(final=False)
+    )
+    before = {
+        (name, subject, period): status
+        for name, subject, period, status in replaced.values_list(
+            "target_name", "subject_id", "period", "status"
+        )
+    }
+    replaced.delete()
+    rows = [period_row(agreement_id, f, as_of=as_of, evaluated_at=evaluated_at) for f in figures]
+    return PeriodResult.objects.bulk_create(rows, batch_size=500), before
+
+
+def period_row(
+    agreement_id: int, f: Figures, *, as_of: int, evaluated_at: datetime
+) -> PeriodResult:
+    return PeriodResult(
+        agreement_id=agreement_id,
+        target_name=f.target_name,
+        metric=f.metric,
+        subject_id=f.subject_id,
+        period=f.period.label,
+        period_start=from_epoch(f.period.start),
+        period_end=from_epoch(f.period.end),
+        objective=f.objective,
+        attainment=f.attainment,
+        status=f.status,
+        met=f.met,
+        breached=f.breached,
+        open=f.open,
+        excluded=f.excluded,
+        scheduled_s=f.scheduled_s,
+        downtime_s=f.downtime_s,
+        unknown_s=f.unknown_s,
+        good=f.good,
+        total=f.total,
+        no_data_slices=f.no_data_slices,
+        budget_consumed=_finite(f.budget_consumed),
+        budget_remaining=_finite(f.budget_remaining),
+        burn_rates=f.burn_rates,
+        forecast=f.forecast,
+        forecast_assumption=f.forecast_assumption,
+        credit_percent=f.credit_percent,
+        credit_amount=f.credit_amount,
+        currency=f.currency if f.credit_amount is not None else "",
+        as_of=from_epoch(as_of),
+        final=f.final,
+        evaluated_at=evaluated_at,
+    )
+
+
+def _finite(value: float | None) -> float | None:
+    """An objective of 100 % has no budget: any bad weight consumes ∞, stored as null."""
+    return None if value is None or not np.isfinite(value) else float(value)

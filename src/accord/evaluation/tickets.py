@@ -1,0 +1,288 @@
+"""Tickets and their event histories in scope of an agreement, as NumPy columns, and the
+instants every clock is built from (SEMANTICS §2), derived once per load:
+
+- the first response: the explicit `responded_at`, else the first event whose state is
+  neither `new` nor `cancelled`;
+- the resolution: for a ticket now resolved or closed, its `resolved_at`, else its
+  `closed_at`, else the start of its final run of resolved/closed events;
+- the cancellation: for a ticket now cancelled, the start of its final cancelled run,
+  else its `closed_at`.
+
+State intervals come from the history: each event's state holds from its instant until
+the next event's (the last one: until further notice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import numpy as np
+
+from accord.engine.clocks import NO_INSTANT
+from accord.evaluation.loading import (
+    NULL,
+    Column,
+    IntArray,
+    codes_of,
+    epoch,
+    json_text,
+    quote,
+    read_columns,
+)
+from accord.evaluation.scope import Scope
+from accord.measurements.models import Ticket, TicketEvent, TicketState
+
+RESOLVED_STATES = (TicketState.RESOLVED.value, TicketState.CLOSED.value)
+CANCELLED = TicketState.CANCELLED.value
+NEW = TicketState.NEW.value
+# Columns of the ticket row that a `where` filter can name; anything else is an attribute.
+TICKET_FIELDS = {"priority": "priority", "state": "state", "source": "source"}
+NAMED_FIELDS = {"service": "service_id", "customer": "customer_id"}
+_SEQ_BITS = 20  # events are read sorted on ticket id << 20 | seq
+LISTED_TICKETS = 50_000  # up to this many, a ticket's events are read by listing its id
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which tickets of the scope to load: all, or only those changed since a watermark
+    plus those whose clocks were still running (routine evaluation)."""
+
+    changed_after: datetime | None = None
+    events_after: int = 0
+    running_of: int | None = None  # agreement id whose running clocks to include
+    opened_before: int | None = None  # epoch seconds: tickets opened later are not yet seen
+    ticket_ids: tuple[int, ...] | None = None  # only these (explaining one clock)
+
+    @property
+    def everything(self) -> bool:
+        return self.changed_after is None and self.running_of is None
+
+
+@dataclass(frozen=True, eq=False)
+class Texts:
+    codes: IntArray
+    vocabulary: list[str]
+
+    def matching(self, values: Sequence[str]) -> np.ndarray:
+        return np.isin(self.codes, codes_of(self.vocabulary, values))
+
+
+@dataclass(frozen=True, eq=False)
+class Tickets:
+    ids: IntArray
+    service: IntArray
+    customer: IntArray
+    opened: IntArray
+    responded: IntArray
+    resolved: IntArray
+    closed: IntArray
+    texts: dict[str, Texts]  # priority, state, source and every attribute a filter names
+    # derived (see the module docstring); NO_INSTANT where there is none
+    first_response: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
+    resolution: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
+    cancellation: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
+
+    @property
+    def size(self) -> int:
+        return int(self.ids.size)
+
+    def state_is(self, names: Sequence[str]) -> np.ndarray:
+        return self.texts["state"].matching(names)
+
+
+@dataclass(frozen=True, eq=False)
+class Events:
+    owner: IntArray  # index of the ticket in `Tickets`
+    at: IntArray
+    until: IntArray  # the next event's instant; NO_INSTANT for a ticket's last event
+    state: Texts
+
+    @property
+    def size(self) -> int:
+        return int(self.owner.size)
+
+
+def ticket_source(scope: Scope, selection: Selection) -> tuple[str, list[object]]:
+    """`… WHERE …` of the tickets in scope (table alias t), to follow FROM."""
+    from django.db import connection
+
+    adapt = connection.ops.adapt_datetimefield_value
+    conditions, params = ["1 = 1"], []
+    if scope.subject_ids is not None:
+        conditions.append(f"t.service_id IN ({', '.join(map(str, scope.subject_ids))})")
+    if scope.customer_ids is not None:
+        listed = ", ".join(map(str, scope.customer_ids))
+        conditions.append(f"(t.customer_id IS NULL OR t.customer_id IN ({listed}))")
+    if scope.begins > 0:
+        conditions.append("t.opened_at >= %s")
+        params.append(adapt(_aware(scope.begins)))
+    ends = [e for e in (scope.ends, selection.opened_before) if e is not None]
+    if ends:
+        conditions.append("t.opened_at < %s")
+        params.append(adapt(_aware(min(ends))))
+    if selection.ticket_ids is not None:
+        conditions.append(f"t.id IN ({', '.join(map(str, selection.ticket_ids)) or 'NULL'})")
+    if not selection.everything:
+        conditions.append(_changed(selection, params))
+    return f"{quote(Ticket._meta.db_table)} t WHERE {' AND '.join(conditions)}", params
+
+
+def _changed(selection: Selection, params: list[object]) -> str:
+    """The tickets routine evaluation reads: changed, with new events, or with a running
+    clock. One set, built once, then looked up by primary key."""
+    from django.db import connection
+
+    from accord.evaluation.models import ClockResult, ClockStatus
+
+    tickets = quote(Ticket._meta.db_table)
+    events = quote(TicketEvent._meta.db_table)
+    clocks = quote(ClockResult._meta.db_table)
+    parts = []
+    if selection.changed_after is not None:
+        parts.append(f"SELECT id FROM {tickets} WHERE updated_at > %s")
+        params.append(connection.ops.adapt_datetimefield_value(selection.changed_after))
+        parts.append(f"SELECT ticket_id FROM {events} WHERE id > %s")
+        params.append(selection.events_after)
+    if selection.running_of is not None:
+        running = f"{ClockStatus.OPEN.value}, {ClockStatus.AT_RISK.value}"
+        parts.append(
+            f"SELECT ticket_id FROM {clocks} WHERE agreement_id = %s AND status IN ({running})"
+        )
+        params.append(selection.running_of)
+    return f"t.id IN ({' UNION '.join(parts)})" if parts else "1 = 0"
+
+
+def _aware(instant: int) -> datetime:
+    from accord.evaluation.fields import from_epoch
+
+    return from_epoch(instant)
+
+
+def vocabularies(scope: Scope) -> dict[str, tuple[str, ...]]:
+    """The texts evaluation distinguishes, per column: the states clocks react to (and
+    every pause state), and the values `where` filters accept. Other texts are read as
+    "something else" (-1) by the database, so no text crosses over."""
+    states: dict[str, None] = dict.fromkeys((NEW, CANCELLED, *RESOLVED_STATES))
+    wanted: dict[str, dict[str, None]] = {}
+    for segment in scope.segments:
+        for terms in segment.targets.values():
+            states.update(dict.fromkeys(terms.target.pause_when or []))
+            for key, values in (terms.target.where or {}).items():
+                if key not in NAMED_FIELDS:
+                    wanted.setdefault(key, {}).update(dict.fromkeys(str(v) for v in values))
+    states.update(wanted.pop("state", {}))
+    return {"state": tuple(states), **{key: tuple(values) for key, values in wanted.items()}}
+
+
+def load_tickets(
+    scope: Scope, selection: Selection, vocabulary: dict[str, tuple[str, ...]]
+) -> Tickets:
+    """The tickets in scope with the columns clocks and `where` filters need."""
+    source, params = ticket_source(scope, selection)
+    names = list(vocabulary)
+    columns = [
+        Column("t.id"),
+        Column("t.service_id"),
+        Column("t.customer_id"),
+        *(Column(epoch(f"t.{c}")) for c in ("opened_at", "responded_at", "resolved_at")),
+        Column(epoch("t.closed_at")),
+        *(Column(_field(name), vocabulary=vocabulary[name]) for name in names),
+    ]
+    ids, service, customer, opened, responded, resolved, closed, *coded = read_columns(
+        source, params, columns
+    )
+    return Tickets(
+        ids=ids,
+        service=service,
+        customer=customer,
+        opened=opened,
+        responded=responded,
+        resolved=resolved,
+        closed=closed,
+        texts={
+            name: Texts(c, list(vocabulary[name])) for name, c in zip(names, coded, strict=True)
+        },
+    )
+
+
+def _field(name: str) -> str:
+    return f"t.{TICKET_FIELDS[name]}" if name in TICKET_FIELDS else json_text("t.attributes", name)
+
+
+def load_events(scope: Scope, selection: Selection, tickets: Tickets) -> Events:
+    """The histories of the tickets loaded (same scope and selection), in order."""
+    table = quote(TicketEvent._meta.db_table)
+    states = tickets.texts["state"].vocabulary
+    if selection.everything or tickets.size > LISTED_TICKETS:
+        source, params = ticket_source(scope, selection)
+        where = f"e.ticket_id IN (SELECT t.id FROM {source})"
+    else:  # the few tickets just read, by primary key, without finding them again
+        where, params = (
+            f"e.ticket_id IN ({', '.join(map(str, tickets.ids.tolist())) or 'NULL'})",
+            [],
+        )
+    key, at, state = read_columns(
+        f"{table} e WHERE {where}",
+        params,
+        [
+            Column(f"e.ticket_id * {1 << _SEQ_BITS} + e.seq"),
+            Column(epoch("e.at")),
+            Column("e.state", vocabulary=tuple(states)),
+        ],
+    )
+    owner = np.searchsorted(tickets.ids, key >> _SEQ_BITS).astype(np.int64)
+    last = np.r_[owner[1:] != owner[:-1], True] if owner.size else np.empty(0, bool)
+    until = np.where(last, NO_INSTANT, np.r_[at[1:], NO_INSTANT])
+    return Events(owner=owner, at=at, until=until, state=Texts(state, list(states)))
+
+
+def derive_instants(tickets: Tickets, events: Events) -> Tickets:
+    """`tickets` with first response, resolution and cancellation instants."""
+    n = tickets.size
+    # A cancellation is not a response: cancelled unanswered, the clock is excluded.
+    from_events = _first(events, ~events.state.matching([NEW, CANCELLED]), n)
+    first_response = np.where(tickets.responded != NULL, tickets.responded, from_events)
+    resolved_run = _final_run_start(events, events.state.matching(RESOLVED_STATES), n)
+    resolution = np.full(n, NO_INSTANT, np.int64)
+    is_resolved = tickets.state_is(RESOLVED_STATES)
+    explicit = np.where(tickets.resolved != NULL, tickets.resolved, tickets.closed)
+    known = np.where(explicit != NULL, explicit, resolved_run)
+    resolution[is_resolved] = known[is_resolved]
+    cancelled_run = _final_run_start(events, events.state.matching([CANCELLED]), n)
+    cancellation = np.full(n, NO_INSTANT, np.int64)
+    is_cancelled = tickets.state_is([CANCELLED])
+    fallback = np.where(tickets.closed != NULL, tickets.closed, NO_INSTANT)
+    cancellation[is_cancelled] = np.where(cancelled_run != NO_INSTANT, cancelled_run, fallback)[
+        is_cancelled
+    ]
+    return replace(
+        tickets, first_response=first_response, resolution=resolution, cancellation=cancellation
+    )
+
+
+def _first(events: Events, mask: np.ndarray, n: int) -> IntArray:
+    """Per ticket, the instant of its first event (in history order) matching `mask`."""
+    out = np.full(n, NO_INSTANT, np.int64)
+    owners = events.owner[mask]
+    if owners.size:
+        unique, first = np.unique(owners, return_index=True)
+        out[unique] = events.at[mask][first]
+    return out
+
+
+def _final_run_start(events: Events, mask: np.ndarray, n: int) -> IntArray:
+    """Per ticket whose last event matches `mask`: where that final run of matching
+    events began; NO_INSTANT for the others."""
+    out = np.full(n, NO_INSTANT, np.int64)
+    if not events.size:
+        return out
+    owner = events.owner
+    new_ticket = np.r_[True, owner[1:] != owner[:-1]]
+    run_start = mask & (new_ticket | ~np.r_[False, mask[:-1]])
+    start_index = np.maximum.accumulate(np.where(run_start | new_ticket, np.arange(owner.size), 0))
+    last = np.r_[owner[1:] != owner[:-1], True]
+    ends_in_run = last & mask
+    out[owner[ends_in_run]] = events.at[start_index[ends_in_run]]
+    return out

@@ -1,0 +1,127 @@
+"""`accord import tickets` and `accord import events` from CSV or JSON Lines: the bulk
+path, parsed column-wise (see columns.py) into batches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from accord.measurements import services
+from accord.measurements.batches import EventBatch, TicketBatch, size, take
+from accord.measurements.importers import columns
+from accord.measurements.importers.base import Flushed, Importer, Parsed, flush_in_runs, rejections
+from accord.measurements.importers.reading import Chunk
+from accord.measurements.instants import IsoInstants
+from accord.measurements.records import PRIORITY_MAX_LENGTH
+
+ID_MAX_LENGTH = 200
+NAME_MAX_LENGTH = 100  # catalogue names
+
+
+def _without_bad(batch: TicketBatch | EventBatch, chunk: Chunk, bad: columns.Bad) -> Parsed:
+    errors = list(chunk.errors)
+    if not bad:
+        return Parsed(batch, chunk.lines, errors)
+    keep = [i for i in range(size(batch)) if i not in bad]
+    errors += [(chunk.lines[i], bad[i]) for i in sorted(bad)]
+    return Parsed(take(batch, keep), [chunk.lines[i] for i in keep], errors)
+
+
+class TicketImporter(Importer):
+    fields = (
+        "id",
+        "opened_at",
+        "state",
+        "priority",
+        "service",
+        "customer",
+        "responded_at",
+        "resolved_at",
+        "closed_at",
+    )
+
+    def __init__(self, *, source: str, instants: IsoInstants, service: str | None) -> None:
+        self.source = source
+        self.instants = instants
+        self.service = service  # --service: every row's service
+
+    def required_columns(self) -> Sequence[str]:
+        return ("id", "opened_at")
+
+    def parse_chunk(self, chunk: Chunk) -> Parsed:
+        ids, opened, state, priority, service, customer, *stamps = chunk.columns
+        bad: columns.Bad = {}
+        external_ids = columns.texts(ids, "id", ID_MAX_LENGTH, bad, required=True)
+        opened_at = columns.instants(opened, "opened_at", self.instants, bad, required=True)
+        later = []
+        for values, column in zip(stamps, self.fields[6:], strict=True):
+            moments = columns.instants(values, column, self.instants, bad, required=False)
+            columns.not_before(moments, column, opened_at, "opened_at", bad)
+            later.append(moments)
+        states = columns.states(state, "state", bad, required=False)
+        if "" in states:
+            states = [
+                s or _implied_state(*stamps) for s, *stamps in zip(states, *later, strict=True)
+            ]
+        if self.service:
+            named = [self.service] * len(ids)
+        else:
+            named = columns.texts(service, "service", NAME_MAX_LENGTH, bad, required=False)
+        batch = TicketBatch(
+            external_ids,
+            opened_at,  # type: ignore[arg-type]
+            states,
+            columns.texts(priority, "priority", PRIORITY_MAX_LENGTH, bad, required=False),
+            named,
+            columns.texts(customer, "customer", NAME_MAX_LENGTH, bad, required=False),
+            *later,
+            chunk.extras,
+        )
+        return _without_bad(batch, chunk, bad)
+
+    def flush(self, batch: TicketBatch) -> Flushed:
+        def flush_positions(positions: list[int] | None) -> Flushed:
+            part = batch if positions is None else take(batch, positions)
+            result = services.upsert_ticket_batch(part, source=self.source)
+            return Flushed(result.counts, None, rejections(result))
+
+        return flush_in_runs(batch.external_id, flush_positions)
+
+
+def _implied_state(responded: str | None, resolved: str | None, closed: str | None) -> str:
+    """A ticket row without a state is as far along as its timestamps say."""
+    if closed:
+        return "closed"
+    if resolved:
+        return "resolved"
+    return "in-progress" if responded else "new"
+
+
+class EventImporter(Importer):
+    fields = ("ticket_id", "at", "state", "priority")
+
+    def __init__(self, *, source: str, instants: IsoInstants) -> None:
+        self.source = source
+        self.instants = instants
+
+    def required_columns(self) -> Sequence[str]:
+        return ("ticket_id", "at", "state")
+
+    def parse_chunk(self, chunk: Chunk) -> Parsed:
+        tickets, at, state, priority = chunk.columns
+        bad: columns.Bad = {}
+        batch = EventBatch(
+            columns.texts(tickets, "ticket_id", ID_MAX_LENGTH, bad, required=True),
+            columns.instants(at, "at", self.instants, bad, required=True),  # type: ignore[arg-type]
+            columns.states(state, "state", bad, required=True),
+            columns.texts(priority, "priority", PRIORITY_MAX_LENGTH, bad, required=False),
+            chunk.extras,  # type: ignore[arg-type]
+        )
+        return _without_bad(batch, chunk, bad)
+
+    def flush(self, batch: EventBatch) -> Flushed:
+        result = services.add_event_batch(batch, source=self.source)
+        errors = rejections(result)
+        for _, error in errors:  # the service's field is `ticket`; the file's column:
+            error.column = "ticket_id"
+            error.reason += "; import the tickets first"
+        return Flushed(result.counts, None, errors)

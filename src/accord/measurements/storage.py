@@ -1,0 +1,259 @@
+"""Reading and writing the measurement tables in bulk: the private half of services.py.
+
+Every function takes the `Bulk` of the current connection and runs inside the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from accord.measurements.batches import EventBatch, EventRow, TicketBatch
+from accord.measurements.bulk import Bulk
+from accord.measurements.history import HistoryPlan, OrderKey, plan_history
+from accord.measurements.instants import utc_text
+from accord.measurements.models import MetricPoint, MetricSeries, Ticket, TicketEvent
+from accord.measurements.records import Counts, PointRecord
+
+TICKET_COLUMNS = (
+    "source",
+    "external_id",
+    "service_id",
+    "customer_id",
+    "priority",
+    "state",
+    "opened_at",
+    "responded_at",
+    "resolved_at",
+    "closed_at",
+    "attributes",
+    "updated_at",
+)
+EVENT_COLUMNS = ("ticket_id", "seq", "at", "state", "priority", "attributes")
+POINT_COLUMNS = ("series_id", "start", "end", "good", "total", "value")
+_TICKET_INSTANTS = slice(4, 8)  # opened … closed within TICKET_COLUMNS[2:-2]
+
+
+def stored_tickets(
+    bulk: Bulk, source: str, external_ids: Iterable[str]
+) -> dict[str, tuple[Any, ...]]:
+    """external id → (id, *the stored values of TICKET_COLUMNS[2:-1]), instants as text."""
+    columns = bulk.stored(Ticket, TICKET_COLUMNS[1:-1])
+    table = bulk.table(Ticket)
+    sql = f"SELECT id, {columns} FROM {table} WHERE source = %s AND external_id {{in_}}"
+    read = bulk.read_instant
+    return {
+        row[1]: (row[0], *row[2:6], *map(read, row[6:10]), row[10])
+        for row in bulk.select_in(sql, [source], external_ids)
+    }
+
+
+def ticket_ids(bulk: Bulk, source: str, external_ids: Iterable[str]) -> dict[str, int]:
+    table = bulk.table(Ticket)
+    sql = f"SELECT external_id, id FROM {table} WHERE source = %s AND external_id {{in_}}"
+    return dict(bulk.select_in(sql, [source], external_ids))  # type: ignore[arg-type]
+
+
+def write_tickets(
+    bulk: Bulk,
+    source: str,
+    batch: TicketBatch,
+    existing: Mapping[str, tuple[Any, ...]],
+    subjects: Mapping[str, int],
+    parties: Mapping[str, int],
+) -> Counts:
+    """Write the tickets of `batch` that are new or differ from `existing`."""
+    attributes = _json_column(batch.attributes)
+    values = list(
+        zip(
+            map(subjects.get, batch.service),
+            map(parties.get, batch.customer),
+            batch.priority,
+            batch.state,
+            batch.opened_at,
+            batch.responded_at,
+            batch.resolved_at,
+            batch.closed_at,
+            strict=True,
+        )
+    )
+    counts = Counts()
+    written: list[int] = []
+    for position, (external_id, current) in enumerate(zip(batch.external_id, values, strict=True)):
+        stored = existing.get(external_id)
+        if stored is None:
+            counts.created += 1
+        elif stored[1:-1] == current and _same_json(stored[-1], batch.attributes[position]):
+            counts.unchanged += 1
+            continue
+        else:
+            counts.updated += 1
+        written.append(position)
+    if len(written) < len(values):
+        values = [values[i] for i in written]
+        attributes = [attributes[i] for i in written]
+    external_ids = [batch.external_id[i] for i in written] if existing else batch.external_id
+    if bulk.postgres:
+        values = [(*v[:4], *map(bulk.instant, v[_TICKET_INSTANTS])) for v in values]
+    now = bulk.instant(utc_text(datetime.now(UTC)))
+    rows = [
+        (source, ext, *v, a, now)
+        for ext, v, a in zip(external_ids, values, attributes, strict=True)
+    ]
+    new = not (counts.updated or counts.unchanged)
+    update = TICKET_COLUMNS[2:]
+    bulk.write(Ticket, TICKET_COLUMNS, rows, conflict=TICKET_COLUMNS[:2], update=update, new=new)
+    return counts
+
+
+def _json_column(values: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not any(values):
+        return ["{}"] * len(values)
+    encode = json.JSONEncoder().encode  # one encoder: json.dumps would make one per call
+    return [encode(value) if value else "{}" for value in values]
+
+
+def _same_json(stored: Any, value: Mapping[str, Any]) -> bool:
+    return bool(Bulk.read_json(stored) == value)
+
+
+def tickets_with_events(bulk: Bulk, pks: Iterable[int]) -> set[int]:
+    sql = f"SELECT DISTINCT ticket_id FROM {bulk.table(TicketEvent)} WHERE ticket_id {{in_}}"
+    return {row[0] for row in bulk.select_in(sql, [], pks)}
+
+
+def insert_histories(bulk: Bulk, batch: EventBatch, pks: Sequence[int]) -> Counts:
+    """Insert the events of tickets that have none yet, ordered by instant (ties: file order)."""
+    keys = list(zip(pks, batch.at, strict=True))
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable; O(n) when sorted
+    attributes = _json_column(batch.attributes)
+    columns: list[Sequence[Any]] = [
+        pks,
+        bulk.instants(batch.at),
+        batch.state,
+        batch.priority,
+        attributes,
+    ]  # type: ignore[list-item]
+    if order != list(range(len(order))):
+        columns = [[column[i] for i in order] for column in columns]
+    ticket_column, *rest = columns
+    seqs = _positions_in_runs(ticket_column)
+    rows = list(zip(ticket_column, seqs, *rest, strict=True))
+    bulk.write(TicketEvent, EVENT_COLUMNS, rows, conflict=EVENT_COLUMNS[:2], new=True)
+    return Counts(created=len(rows))
+
+
+def _positions_in_runs(keys: Sequence[int]) -> list[int]:
+    """0, 1, 2 … restarting wherever the key changes: [7, 7, 7, 9, 9] → [0, 1, 2, 0, 1]."""
+    if not keys:
+        return []
+    values = np.fromiter(keys, dtype=np.int64, count=len(keys))
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    lengths = np.diff(np.r_[starts, len(values)])
+    return (np.arange(len(values)) - np.repeat(starts, lengths)).tolist()  # type: ignore[no-any-return]
+
+
+def history_plans(
+    bulk: Bulk,
+    batch: EventBatch,
+    pks: Sequence[int | None],
+    positions: Iterable[int],
+    order_key: OrderKey,
+) -> dict[int, HistoryPlan]:
+    """How the events at `positions` join their tickets' stored histories."""
+    incoming: dict[int, list[EventRow]] = {}
+    external: dict[int, str] = {}
+    for i in positions:
+        pk = pks[i]
+        assert pk is not None
+        event = EventRow(
+            batch.ticket[i], batch.at[i], batch.state[i], batch.priority[i], batch.attributes[i]
+        )
+        incoming.setdefault(pk, []).append(event)
+        external[pk] = batch.ticket[i]
+    stored = stored_events(bulk, external)
+    return {
+        pk: plan_history(stored.get(pk, ()), events, order_key) for pk, events in incoming.items()
+    }
+
+
+def stored_events(
+    bulk: Bulk, external_ids: Mapping[int, str]
+) -> dict[int, list[tuple[int, EventRow]]]:
+    """(seq, event) of the tickets with these primary keys, in seq order."""
+    if not external_ids:
+        return {}
+    sql = (
+        f"SELECT {bulk.stored(TicketEvent, EVENT_COLUMNS)} FROM {bulk.table(TicketEvent)}"
+        " WHERE ticket_id {in_} ORDER BY ticket_id, seq"
+    )
+    stored: dict[int, list[tuple[int, EventRow]]] = {}
+    read_instant, read_json = bulk.read_instant, bulk.read_json
+    for pk, seq, at, state, priority, attributes in bulk.select_in(sql, [], external_ids):
+        event = EventRow(external_ids[pk], read_instant(at), state, priority, read_json(attributes))  # type: ignore[arg-type]
+        stored.setdefault(pk, []).append((seq, event))
+    return stored
+
+
+def write_events(bulk: Bulk, plans: Mapping[int, HistoryPlan], *, new: bool = False) -> Counts:
+    """Write what `plans` add; `new`: none of these tickets had stored events."""
+    counts = Counts()
+    instant, dumps = bulk.instant, json.dumps
+    renumbered = [pk for pk, plan in plans.items() if plan.renumber]
+    if renumbered:  # rare: rewrite those tickets' histories whole
+        TicketEvent.objects.filter(ticket_id__in=renumbered).delete()
+    rows = []
+    for pk, plan in plans.items():
+        counts.created += len(plan.new)
+        counts.unchanged += plan.unchanged
+        written = enumerate(plan.merged) if plan.renumber else plan.new
+        rows += [
+            (
+                pk,
+                seq,
+                instant(e.at),
+                e.state,
+                e.priority,
+                dumps(e.attributes) if e.attributes else "{}",
+            )
+            for seq, e in written
+        ]
+    bulk.write(TicketEvent, EVENT_COLUMNS, rows, conflict=EVENT_COLUMNS[:2], new=new)
+    return counts
+
+
+def point_kind(point: PointRecord) -> str:
+    return MetricSeries.Kind.VALUES if point.value is not None else MetricSeries.Kind.COUNTS
+
+
+def series_of(bulk: Bulk, points: Sequence[PointRecord]) -> dict[str, tuple[int, str]]:
+    """(id, kind) of every series named by `points`, creating those not yet known."""
+    first_kind: dict[str, str] = {}
+    for point in points:
+        first_kind.setdefault(point.series, point_kind(point))
+    bulk.write(MetricSeries, ("name", "kind"), list(first_kind.items()), conflict=("name",))
+    sql = f"SELECT name, id, kind FROM {bulk.table(MetricSeries)} WHERE name {{in_}}"
+    return {name: (pk, kind) for name, pk, kind in bulk.select_in(sql, [], first_kind)}
+
+
+def stored_points(
+    bulk: Bulk, series: Mapping[str, tuple[int, str]], points: Sequence[PointRecord]
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """(series id, start) → the stored values of POINT_COLUMNS, instants as text."""
+    starts: dict[int, list[Any]] = {}
+    for point in points:
+        starts.setdefault(series[point.series][0], []).append(bulk.instant(utc_text(point.start)))
+    columns = bulk.stored(MetricPoint, POINT_COLUMNS)
+    table = bulk.table(MetricPoint)
+    sql = f"SELECT {columns} FROM {table} WHERE series_id = %s AND start {{in_}}"
+    read = bulk.read_instant
+    return {
+        (row[0], read(row[1])): (row[0], read(row[1]), read(row[2]), *row[3:])
+        for series_id, instants in starts.items()
+        for row in bulk.select_in(sql, [series_id], instants)
+    }

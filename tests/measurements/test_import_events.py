@@ -1,0 +1,135 @@
+"""`accord import events`: histories added idempotently, in order, never duplicated."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from accord.measurements.models import Ticket, TicketEvent
+from tests.measurements.conftest import run_import
+
+pytestmark = pytest.mark.django_db
+Write = Callable[[str, str], Path]
+
+TICKETS = "id,opened_at\nT1,2025-03-01T09:00:00Z\nT2,2025-03-01T10:00:00Z\n"
+EVENTS = """ticket_id,at,state,priority,group
+T1,2025-03-01T09:00:00Z,New,3,desk
+T1,2025-03-01T09:30:00Z,In Progress,3,desk
+T2,2025-03-01T10:00:00Z,new,2,
+T1,2025-03-01T09:15:00Z,awaiting customer,3,desk
+T1,2025-03-01T09:30:00Z,In Progress,2,network
+"""
+
+
+def history(ticket: str) -> list[tuple[int, str, str, str, dict[str, str]]]:
+    return [
+        (e.seq, e.at.strftime("%H:%M"), e.state, e.priority, e.attributes)
+        for e in TicketEvent.objects.filter(ticket__external_id=ticket).order_by("seq")
+    ]
+
+
+@pytest.fixture
+def tickets(write: Write) -> None:
+    assert run_import("tickets", write("tickets.csv", TICKETS)).status == 0
+
+
+def test_events_are_ordered_by_instant_with_file_order_on_ties(write: Write, tickets: None) -> None:
+    outcome = run_import("events", write("events.csv", EVENTS))
+    assert outcome.status == 0, outcome.err
+    assert outcome.summary == "read 5, created 5, updated 0, unchanged 0, rejected 0"
+    assert history("T1") == [
+        (0, "09:00", "new", "3", {"group": "desk"}),
+        (1, "09:15", "awaiting-customer", "3", {"group": "desk"}),
+        (2, "09:30", "in-progress", "3", {"group": "desk"}),
+        (3, "09:30", "in-progress", "2", {"group": "network"}),
+    ]
+    assert history("T2") == [(0, "10:00", "new", "2", {})]
+
+
+def test_the_same_events_again_change_nothing(write: Write, tickets: None) -> None:
+    path = write("events.csv", EVENTS)
+    run_import("events", path)
+    ids = list(TicketEvent.objects.order_by("id").values_list("id", flat=True))
+    outcome = run_import("events", path)
+    assert outcome.summary == "read 5, created 0, updated 0, unchanged 5, rejected 0"
+    assert list(TicketEvent.objects.order_by("id").values_list("id", flat=True)) == ids
+
+
+def test_a_later_full_export_adds_only_the_new_events(write: Write, tickets: None) -> None:
+    run_import("events", write("events.csv", EVENTS))
+    later = EVENTS + "T1,2025-03-01T11:00:00Z,Resolved,2,network\n"
+    outcome = run_import("events", write("later.csv", later))
+    assert outcome.summary == "read 6, created 1, updated 0, unchanged 5, rejected 0"
+    assert history("T1")[-1] == (4, "11:00", "resolved", "2", {"group": "network"})
+
+
+def test_an_incremental_export_is_appended(write: Write, tickets: None) -> None:
+    run_import("events", write("events.csv", EVENTS))
+    increment = "ticket_id,at,state\nT2,2025-03-01T10:20:00Z,in progress\n"
+    outcome = run_import("events", write("more.csv", increment))
+    assert outcome.summary == "read 1, created 1, updated 0, unchanged 0, rejected 0"
+    assert [h[:3] for h in history("T2")] == [(0, "10:00", "new"), (1, "10:20", "in-progress")]
+
+
+def test_a_late_event_takes_its_place_in_time(write: Write, tickets: None) -> None:
+    run_import("events", write("events.csv", EVENTS))
+    late = "ticket_id,at,state\nT1,2025-03-01T09:05:00Z,in progress\n"
+    assert run_import("events", write("late.csv", late)).status == 0
+    assert [h[:3] for h in history("T1")] == [
+        (0, "09:00", "new"),
+        (1, "09:05", "in-progress"),
+        (2, "09:15", "awaiting-customer"),
+        (3, "09:30", "in-progress"),
+        (4, "09:30", "in-progress"),
+    ]
+
+
+def test_a_history_split_across_batches_is_whole(write: Write, tickets: None) -> None:
+    path = write("events.csv", EVENTS)
+    assert run_import("events", path, "--batch-size", "2").status == 0
+    assert [h[:3] for h in history("T1")] == [
+        (0, "09:00", "new"),
+        (1, "09:15", "awaiting-customer"),
+        (2, "09:30", "in-progress"),
+        (3, "09:30", "in-progress"),
+    ]
+    outcome = run_import("events", path, "--batch-size", "3")
+    assert outcome.summary == "read 5, created 0, updated 0, unchanged 5, rejected 0"
+
+
+def test_events_of_unknown_tickets_and_bad_cells_are_rejected(write: Write, tickets: None) -> None:
+    text = (
+        "ticket_id,at,state\nT1,2025-03-01T09:00:00Z,new\nT9,2025-03-01T09:00:00Z,new\n"
+        ",2025-03-01T09:00:00Z,new\nT1,,new\nT1,2025-03-01T09:05:00Z,\n"
+    )
+    outcome = run_import("events", write("events.csv", text))
+    assert outcome.status == 2
+    assert outcome.summary == "read 5, created 1, updated 0, unchanged 0, rejected 4"
+    assert (
+        "events.csv:3: column ticket_id no ticket with this id in source 'default'" in outcome.err
+    )
+    assert "events.csv:4: column ticket_id required" in outcome.err
+    assert "events.csv:5: column at required" in outcome.err
+    assert "events.csv:6: column state required" in outcome.err
+
+
+def test_events_belong_to_the_tickets_of_their_source(write: Write, tickets: None) -> None:
+    text = "ticket_id,at,state\nT1,2025-03-01T09:00:00Z,new\n"
+    outcome = run_import("events", write("events.csv", text), "--source", "jira")
+    assert outcome.status == 2
+    assert "no ticket with this id in source 'jira'" in outcome.err
+
+
+def test_jsonl_events(write: Write, tickets: None) -> None:
+    text = '{"ticket_id": "T1", "at": "2025-03-01T09:00:00", "state": "New", "priority": 1}\n'
+    assert run_import("events", write("e.jsonl", text), "--timezone", "Europe/Paris").status == 0
+    event = TicketEvent.objects.get()
+    assert (event.at, event.state, event.priority) == (
+        datetime(2025, 3, 1, 8, 0, tzinfo=UTC),
+        "new",
+        "1",
+    )
+    assert event.ticket == Ticket.objects.get(external_id="T1")
