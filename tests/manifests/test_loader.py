@@ -10,8 +10,9 @@ import pytest
 
 from accord.manifests.errors import ManifestError, ManifestInvalid
 from accord.manifests.loader import Document, load_paths
+from tests.conftest import DEMO_MANIFESTS
 
-NORTHWIND = Path(__file__).resolve().parents[3] / "shared" / "examples" / "northwind"
+NORTHWIND = DEMO_MANIFESTS  # the vendored copy of shared/examples/northwind
 PARTY = """\
 apiVersion: accord/v1
 kind: Party

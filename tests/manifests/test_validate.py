@@ -13,8 +13,9 @@ import pytest
 from accord.manifests.errors import ManifestInvalid
 from accord.manifests.loader import load_paths
 from accord.manifests.validate import Desired, Existing, find_cycles, validate_documents
+from tests.conftest import DEMO_MANIFESTS
 
-NORTHWIND = Path(__file__).resolve().parents[3] / "shared" / "examples" / "northwind"
+NORTHWIND = DEMO_MANIFESTS  # the vendored copy of shared/examples/northwind
 CATALOGUE = NORTHWIND / "30-catalogue.yaml"
 
 
