@@ -1,4 +1,6 @@
-import threading
+import signal
+import subprocess
+import sys
 from argparse import ArgumentParser
 from typing import Any
 
@@ -7,7 +9,6 @@ from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
 from accord.config import env, env_int
-from accord.evaluation.worker import Worker
 from accord.wsgi import application
 
 
@@ -27,23 +28,24 @@ class Server(BaseApplication):  # type: ignore[misc]
 
 
 class EmbeddedWorker:
-    """One background worker as a thread of gunicorn's master process.
+    """One background worker (`accord worker`) as a child process of gunicorn's master.
 
-    Started when the server is ready; on shutdown (SIGTERM / Ctrl-C) gunicorn stops its
-    web workers, then this finishes the job in hand and exits.
+    A process, not a thread: gunicorn forks its web workers from the master, and a
+    thread running there at fork time can leave locks held in the children. Started
+    when the server is ready; on shutdown (SIGTERM / Ctrl-C) it is sent SIGTERM, finishes
+    the job in hand and exits.
     """
 
     def __init__(self) -> None:
-        self.worker = Worker()
-        self.thread = threading.Thread(target=self.worker.run, name="accord-worker")
+        self.process: subprocess.Popen[bytes] | None = None
 
     def when_ready(self, server: Any) -> None:
-        self.thread.start()
+        self.process = subprocess.Popen([sys.executable, "-m", "accord.cli", "worker"])
 
     def on_exit(self, server: Any) -> None:
-        self.worker.stop()
-        if self.thread.is_alive():
-            self.thread.join()
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait()
 
 
 class Command(BaseCommand):
