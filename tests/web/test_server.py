@@ -52,6 +52,11 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
                 time.sleep(0.1)
         yield base, password[1]
     finally:
+        # Stop only once the worker child is up, so its clean shutdown is what we test.
+        deadline = time.monotonic() + 60
+        while "started" not in (tmp_path / "server.log").read_text():
+            assert time.monotonic() < deadline, "the embedded worker never started"
+            time.sleep(0.2)
         proc.terminate()  # SIGTERM: web workers stop, then the embedded worker
         proc.wait(timeout=20)
         log.close()
