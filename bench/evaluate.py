@@ -118,7 +118,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
             f" {r['seconds']:>8.2f} {engine:>7}"
         )
         phases = ", ".join(f"{k} {v:.2f}" for k, v in r["phases"].items() if v >= 0.01)
-        print(f"{'':9} {'':34} {phases}")
+        print(f"{'':9} {'':34} {phases}; load average {r['load_average']}")
     print(
         f"\nTargets: {TARGET_FULL_S:.0f} s for 1,000,000 tickets × 10 targets on SQLite;"
         f" {TARGET_INCREMENTAL_S:.0f} s for the incremental evaluation."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import pkgutil
 import tempfile
 import time
@@ -189,6 +190,7 @@ def synthetic(count: int) -> list[dict[str, Any]]:
 def timed_run(
     name: str, agreement: Agreement, as_of: datetime, *, full: bool = False
 ) -> dict[str, Any]:
+    load = os.getloadavg()[0]  # others' work on the machine shows here
     hooks = list(on_evaluated)
     on_evaluated.clear()  # the alerts app's work is its own, not the evaluation's
     try:
@@ -207,6 +209,7 @@ def timed_run(
         "seconds": round(seconds, 3),
         "engine_s": round(engine, 3),
         "phases": {k: round(v, 3) for k, v in spent.items()},
+        "load_average": round(load, 2),
     }
 
 

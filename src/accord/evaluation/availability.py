@@ -28,8 +28,9 @@ from accord.engine.dependencies import AnyOf, DependencyGraph, build_dependency_
 from accord.engine.forecast import TRAILING_S, forecast_availability
 from accord.engine.periods import Period
 from accord.evaluation.calendars import Calendars
+from accord.evaluation.fields import epoch_seconds, from_epoch
 from accord.evaluation.figures import Figures, conclude, start_figures
-from accord.evaluation.loading import NULL, Column, epoch, quote, read_columns
+from accord.evaluation.loading import NULL, Column, epoch, instant_param, quote, read_columns
 from accord.evaluation.scope import Scope, TargetTerms
 from accord.measurements.models import Outage
 
@@ -60,17 +61,12 @@ def read_estate(window: tuple[int, int]) -> Estate:
 
 
 def _outages(window: tuple[int, int], index: dict[int, int]) -> Outages:
-    from django.db import connection
-
-    adapt = connection.ops.adapt_datetimefield_value
-    from accord.evaluation.fields import from_epoch
-
     source = (
         f'{quote(Outage._meta.db_table)} o WHERE o.start < %s AND (o."end" IS NULL OR o."end" > %s)'
     )
     _, subject, start, end, impact = read_columns(
         source,
-        [adapt(from_epoch(window[1])), adapt(from_epoch(window[0]))],
+        [instant_param(window[1]), instant_param(window[0])],
         [
             Column("o.id"),
             Column("o.subject_id"),
@@ -85,8 +81,6 @@ def _outages(window: tuple[int, int], index: dict[int, int]) -> Outages:
 
 
 def _maintenance(window: tuple[int, int], index: dict[int, int]) -> SubjectIntervals:
-    from accord.evaluation.fields import epoch_seconds, from_epoch
-
     rows = MaintenanceWindow.subjects.through.objects.filter(
         maintenancewindow__agreed=True,
         maintenancewindow__start__lt=from_epoch(window[1]),

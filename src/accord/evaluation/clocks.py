@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accord.agreements.models import Target
+from accord.catalogue.models import Party, Subject
 from accord.engine.clocks import NO_INSTANT, ClockResults, evaluate_clocks
 from accord.engine.parsing import format_duration
 from accord.evaluation.calendars import Calendars
@@ -88,8 +89,6 @@ def matches(where: dict[str, Sequence[str]], tickets: Tickets) -> np.ndarray:
 
 
 def _ids_named(key: str, names: Sequence[str]) -> IntArray:
-    from accord.catalogue.models import Party, Subject
-
     model = Subject if key == "service" else Party
     return np.array(model.objects.filter(name__in=names).values_list("id", flat=True), np.int64)
 

@@ -26,7 +26,7 @@ def from_epoch(value: int) -> datetime:
     return datetime.fromtimestamp(int(value), UTC)
 
 
-class EpochField(models.BigIntegerField):  # type: ignore[type-arg]
+class EpochField(models.BigIntegerField):
     description = "An instant stored as epoch seconds (UTC)"
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> datetime | None:

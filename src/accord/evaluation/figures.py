@@ -144,7 +144,11 @@ def burn_table(
         }
         for a in alerts
     ]
-    firing = sorted({r["severity"] for r in rules if r["firing"]}, key=["page", "ticket"].index)
+    firing = [
+        severity
+        for severity in ("page", "ticket")
+        if any(r["firing"] and r["severity"] == severity for r in rules)
+    ]
     return {"rules": rules, "firing": firing}
 
 

@@ -19,6 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from django.db import connection
 
+from accord.evaluation.fields import from_epoch
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 NULL = -1  # a missing instant or reference in an int column (instants are >= 0)
@@ -69,13 +71,21 @@ def json_text(column: str, key: str) -> str:
     return f"CAST(json_extract({column}, {path}) AS TEXT)"
 
 
+def instant_param(instant: int) -> Any:
+    """Epoch seconds as a parameter compared with a stored date-time column."""
+    return connection.ops.adapt_datetimefield_value(from_epoch(instant))
+
+
 def quote(name: str) -> str:
     return str(connection.ops.quote_name(name))
 
 
-def read_columns(source: str, params: Sequence[Any], columns: Sequence[Column]) -> list[Any]:
+def read_columns(
+    source: str, params: Sequence[Any], columns: Sequence[Column], *, ordered: bool = True
+) -> list[Any]:
     """Columns of `SELECT … FROM {source}`; ints/instants as int64 (NULL → -1), floats as
-    float64 (NULL → NaN), texts as a list of str (NULL → ""), sorted by the first."""
+    float64 (NULL → NaN), texts as a list of str (NULL → ""), sorted by the first unless
+    `ordered` is False."""
     parts = [_aggregate(column) for column in columns]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*), {', '.join(parts)} FROM {source}", list(params))
@@ -84,7 +94,7 @@ def read_columns(source: str, params: Sequence[Any], columns: Sequence[Column]) 
     values = [
         _parse(text, column.kind, count) for text, column in zip(row[1:], columns, strict=True)
     ]
-    if count and len(values[0]) and np.any(np.diff(values[0]) < 0):
+    if ordered and count and len(values[0]) and np.any(np.diff(values[0]) < 0):
         order = np.argsort(values[0], kind="stable")
         values = [_take(value, order) for value in values]
     return values

@@ -35,7 +35,15 @@ from accord.engine.sli import (
     value_slices,
 )
 from accord.evaluation.figures import Figures, conclude, start_figures
-from accord.evaluation.loading import Column, FloatArray, IntArray, epoch, quote, read_columns
+from accord.evaluation.loading import (
+    Column,
+    FloatArray,
+    IntArray,
+    epoch,
+    instant_param,
+    quote,
+    read_columns,
+)
 from accord.evaluation.scope import Scope
 from accord.measurements.models import MetricPoint, MetricSeries
 
@@ -56,17 +64,12 @@ def series_name(scope: Scope, target: Target) -> str:
 
 
 def read_points(name: str, window: tuple[int, int]) -> Points:
-    from django.db import connection
-
-    from accord.evaluation.fields import from_epoch
-
-    adapt = connection.ops.adapt_datetimefield_value
     series = MetricSeries.objects.filter(name=name).values_list("id", flat=True).first()
     source = (
         f"{quote(MetricPoint._meta.db_table)} p WHERE p.series_id = %s AND p.start < %s"
         f' AND p."end" > %s'
     )
-    params = [series or 0, adapt(from_epoch(window[1])), adapt(from_epoch(window[0]))]
+    params = [series or 0, instant_param(window[1]), instant_param(window[0])]
     start, end, good, total, value = read_columns(
         source,
         params,

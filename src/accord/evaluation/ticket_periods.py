@@ -56,20 +56,29 @@ class ClockColumns:
         running one (two reads, each along its own index)."""
         table = quote(ClockResult._meta.db_table)
         running = ", ".join(map(str, RUNNING))
-        columns = [
-            Column("c.id"),
-            Column("c.target_name", vocabulary=tuple(names)),
-            Column("c.status"),
-            Column("c.counted_at"),
-            Column("c.started_at"),
-        ]
+        # Only what aggregation needs; the order of the rows does not matter.
+        name = Column("c.target_name", vocabulary=tuple(names))
         where = f"{table} c WHERE c.agreement_id = %s AND "
-        counted = read_columns(where + "c.counted_at >= %s", [agreement_id, since], columns)
-        open_ = read_columns(where + f"c.status IN ({running})", [agreement_id], columns)
-        _, name, status, at, started = (
-            np.concatenate([a, b]) for a, b in zip(counted, open_, strict=True)
+        counted_names, status, at = read_columns(
+            where + "c.counted_at >= %s",
+            [agreement_id, since],
+            [name, Column("c.status"), Column("c.counted_at")],
+            ordered=False,
         )
-        return cls(name, list(names), status, at, started)
+        open_names, open_status, started = read_columns(
+            where + f"c.status IN ({running})",
+            [agreement_id],
+            [name, Column("c.status"), Column("c.started_at")],
+            ordered=False,
+        )
+        none = np.full(open_names.size, -1, np.int64)
+        return cls(
+            np.concatenate([counted_names, open_names]),
+            list(names),
+            np.concatenate([status, open_status]),
+            np.concatenate([at, none]),
+            np.concatenate([np.full(at.size, -1, np.int64), started]),
+        )
 
     def of(self, name: str) -> tuple[IntArray, IntArray, IntArray, IntArray]:
         """(met_at, breached_at, open_since, excluded_at) of one target's clocks."""

@@ -21,16 +21,20 @@ from datetime import datetime
 import numpy as np
 
 from accord.engine.clocks import NO_INSTANT
+from accord.evaluation.fields import epoch_seconds
 from accord.evaluation.loading import (
     NULL,
     Column,
     IntArray,
     codes_of,
     epoch,
+    instant_param,
     json_text,
+    postgres,
     quote,
     read_columns,
 )
+from accord.evaluation.models import ClockResult, ClockStatus
 from accord.evaluation.scope import Scope
 from accord.measurements.models import Ticket, TicketEvent, TicketState
 
@@ -106,10 +110,8 @@ class Events:
 
 def ticket_source(scope: Scope, selection: Selection) -> tuple[str, list[object]]:
     """`… WHERE …` of the tickets in scope (table alias t), to follow FROM."""
-    from django.db import connection
-
-    adapt = connection.ops.adapt_datetimefield_value
-    conditions, params = ["1 = 1"], []
+    conditions: list[str] = ["1 = 1"]
+    params: list[object] = []
     if scope.subject_ids is not None:
         conditions.append(f"t.service_id IN ({', '.join(map(str, scope.subject_ids))})")
     if scope.customer_ids is not None:
@@ -117,47 +119,46 @@ def ticket_source(scope: Scope, selection: Selection) -> tuple[str, list[object]
         conditions.append(f"(t.customer_id IS NULL OR t.customer_id IN ({listed}))")
     if scope.begins > 0:
         conditions.append("t.opened_at >= %s")
-        params.append(adapt(_aware(scope.begins)))
+        params.append(instant_param(scope.begins))
     ends = [e for e in (scope.ends, selection.opened_before) if e is not None]
     if ends:
         conditions.append("t.opened_at < %s")
-        params.append(adapt(_aware(min(ends))))
+        params.append(instant_param(min(ends)))
     if selection.ticket_ids is not None:
         conditions.append(f"t.id IN ({', '.join(map(str, selection.ticket_ids)) or 'NULL'})")
+    table = f"{quote(Ticket._meta.db_table)} t"
     if not selection.everything:
-        conditions.append(_changed(selection, params))
-    return f"{quote(Ticket._meta.db_table)} t WHERE {' AND '.join(conditions)}", params
+        # Driven from the (small) set of changed tickets, each then found by primary key;
+        # SQLite's CROSS JOIN keeps that order (PostgreSQL plans it so by itself).
+        join = "JOIN" if postgres() else "CROSS JOIN"
+        first: list[object] = []  # the subquery's parameters come before the conditions'
+        changed = _changed(selection, first)
+        table = f"({changed}) changed {join} {table} ON t.id = changed.id"
+        params = first + params
+    return f"{table} WHERE {' AND '.join(conditions)}", params
 
 
 def _changed(selection: Selection, params: list[object]) -> str:
     """The tickets routine evaluation reads: changed, with new events, or with a running
     clock. One set, built once, then looked up by primary key."""
-    from django.db import connection
-
-    from accord.evaluation.models import ClockResult, ClockStatus
-
     tickets = quote(Ticket._meta.db_table)
     events = quote(TicketEvent._meta.db_table)
     clocks = quote(ClockResult._meta.db_table)
     parts = []
     if selection.changed_after is not None:
+        # Ticket.updated_at has no index: this reads every ticket (see docs/evaluation.md).
         parts.append(f"SELECT id FROM {tickets} WHERE updated_at > %s")
-        params.append(connection.ops.adapt_datetimefield_value(selection.changed_after))
-        parts.append(f"SELECT ticket_id FROM {events} WHERE id > %s")
+        params.append(instant_param(epoch_seconds(selection.changed_after)))
+        parts.append(f"SELECT ticket_id AS id FROM {events} WHERE id > %s")
         params.append(selection.events_after)
     if selection.running_of is not None:
         running = f"{ClockStatus.OPEN.value}, {ClockStatus.AT_RISK.value}"
         parts.append(
-            f"SELECT ticket_id FROM {clocks} WHERE agreement_id = %s AND status IN ({running})"
+            f"SELECT ticket_id AS id FROM {clocks} WHERE agreement_id = %s"
+            f" AND status IN ({running})"
         )
         params.append(selection.running_of)
-    return f"t.id IN ({' UNION '.join(parts)})" if parts else "1 = 0"
-
-
-def _aware(instant: int) -> datetime:
-    from accord.evaluation.fields import from_epoch
-
-    return from_epoch(instant)
+    return " UNION ".join(parts) if parts else f"SELECT id FROM {tickets} WHERE 1 = 0"
 
 
 def vocabularies(scope: Scope) -> dict[str, tuple[str, ...]]:
