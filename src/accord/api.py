@@ -13,8 +13,11 @@ from ninja.security import HttpBearer
 
 from accord.accounts.services import authenticate_api_token
 from accord.alerts.api import router as alerts_router
+from accord.governance.api import router as governance_router
 from accord.measurements.alertmanager import router as hooks_router
 from accord.measurements.api import router as measurements_router
+from accord.reviews.api import router as reviews_router
+from accord.reviews.report_api import router as reports_router
 
 
 class TokenAuth(HttpBearer):
@@ -76,3 +79,6 @@ def me(request: HttpRequest) -> dict[str, Any]:
 api.add_router("/alerts", alerts_router)
 api.add_router("/", measurements_router)
 api.add_router("/hooks", hooks_router)
+api.add_router("/reports", reports_router)
+api.add_router("/reviews", reviews_router)
+api.add_router("/governance", governance_router)

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "accord.manifests",
     "accord.evaluation",
     "accord.alerts",
+    "accord.reviews",
+    "accord.governance",
     "accord.web",
 ]
 

@@ -7,5 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("accord.accounts.urls")),
+    path("reports/", include("accord.reviews.report_urls")),
+    path("reviews/", include("accord.reviews.urls")),
+    path("governance/", include("accord.governance.urls")),
     path("", include("accord.web.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Personal API tokens. Roles and customer/supplier scoping arrive with access control."""
+"""Personal API tokens, and each user's role with its scope (party or services)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,39 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Role(models.TextChoices):
+    """What a person may see and do. Managers and admins see everything; the others see
+    a scoped slice (see accord.accounts.access)."""
+
+    ADMIN = "admin"
+    MANAGER = "manager", "service level manager"
+    OWNER = "owner", "service owner"
+    CUSTOMER = "customer"
+    SUPPLIER = "supplier"
+    VIEWER = "viewer"
+
+
+class Membership(models.Model):
+    """A user's role, and the party (customer, supplier) or services (owner) it is scoped
+    to. A user without one sees nothing unless they are a superuser (deny by default)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    party = models.ForeignKey(
+        "catalogue.Party",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="the customer or supplier this user speaks for",
+    )
+    services = models.ManyToManyField(
+        "catalogue.Subject", blank=True, related_name="owners", help_text="owned services"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"

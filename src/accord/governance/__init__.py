@@ -1,0 +1,1 @@
+"""Consistency and completeness checks, change impact, credits and costs, audit trail."""

@@ -1,0 +1,1 @@
+"""Reports, service reviews, actions, improvement plans and the SLM process review."""
