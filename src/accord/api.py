@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
 from accord.accounts.services import authenticate_api_token
+from accord.agreements.workflow_api import router as workflow_router
 from accord.alerts.api import router as alerts_router
 from accord.governance.api import router as governance_router
 from accord.measurements.alertmanager import router as hooks_router
@@ -82,3 +83,4 @@ api.add_router("/hooks", hooks_router)
 api.add_router("/reports", reports_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/governance", governance_router)
+api.add_router("/agreements", workflow_router)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("accord.accounts.urls")),
+    path("", include("accord.agreements.urls")),
     path("reports/", include("accord.reviews.report_urls")),
     path("reviews/", include("accord.reviews.urls")),
     path("governance/", include("accord.governance.urls")),
