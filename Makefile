@@ -37,6 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/evaluate.py
+	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

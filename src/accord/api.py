@@ -5,16 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
+from accord.accounts.access import role_of
 from accord.accounts.services import authenticate_api_token
+from accord.agreements.api import router as agreements_router
 from accord.agreements.workflow_api import router as workflow_router
 from accord.alerts.api import router as alerts_router
+from accord.catalogue.api import router as catalogue_router
+from accord.evaluation.api import router as results_router
 from accord.governance.api import router as governance_router
+from accord.governance.audit_api import router as audit_router
 from accord.measurements.alertmanager import router as hooks_router
 from accord.measurements.api import router as measurements_router
 from accord.reviews.api import router as reviews_router
@@ -46,13 +53,20 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     """422 with each problem's field path as a dotted string (`body.tickets.3.opened_at`)."""
     errors = [
         {
-            "path": ".".join(str(part) for part in error.get("loc", ())),
+            "path": ".".join(str(part) for part in _json_path(error.get("loc", ()))),
             "message": error.get("msg", ""),
             "type": error.get("type", ""),
         }
         for error in exc.errors
     ]
     return api.create_response(request, {"detail": "invalid request", "errors": errors}, status=422)
+
+
+def _json_path(loc: Any) -> list[Any]:
+    """A body taken whole as one schema parameter named `body` is reported by django-ninja
+    at `body.body.<field>`; the JSON sent has the field at `body.<field>`."""
+    parts = list(loc)
+    return parts[1:] if parts[:2] == ["body", "body"] else parts
 
 
 @api.exception_handler(AuthenticationError)
@@ -71,16 +85,62 @@ def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=413)
 
 
-@api.get("/me", tags=["accounts"], summary="The user the token belongs to")
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    """403: the token's user may see the object but their role does not allow this."""
+    detail = str(exc) or "your role does not allow this"
+    return api.create_response(request, {"detail": detail}, status=403)
+
+
+@api.exception_handler(ModelValidationError)
+def model_validation_error(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+    """422 for what only the database can check (a name taken, an unknown party), in the
+    same form as schema errors: `body.<field>`."""
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+    errors = [
+        {
+            "path": f"body.{field}" if field and field != "__all__" else "body",
+            "message": message,
+            "type": "value_error",
+        }
+        for field, messages in fields.items()
+        for message in messages
+    ]
+    return api.create_response(request, {"detail": "invalid request", "errors": errors}, status=422)
+
+
+@api.exception_handler(ProtectedError)
+def protected(request: HttpRequest, exc: ProtectedError) -> HttpResponse:
+    """409: deleting something other objects still refer to."""
+    names = sorted({str(getattr(obj, "name", obj)) for obj in exc.protected_objects})
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    detail = f"still referred to by {shown}; remove or change those first"
+    return api.create_response(request, {"detail": detail}, status=409)
+
+
+@api.get("/me", tags=["accounts"], summary="The user the token belongs to, and their role")
 def me(request: HttpRequest) -> dict[str, Any]:
+    """A token acts with its user's role and scope, nothing more."""
     user = request.user
-    return {"username": user.get_username(), "is_staff": bool(getattr(user, "is_staff", False))}
+    membership = getattr(user, "membership", None) if role_of(user) else None
+    role = role_of(user)
+    return {
+        "username": user.get_username(),
+        "is_staff": bool(getattr(user, "is_staff", False)),
+        "role": role.value if role else None,
+        "party": membership.party.name if membership and membership.party else None,
+        "services": sorted(s.name for s in membership.services.all()) if membership else [],
+    }
 
 
 api.add_router("/alerts", alerts_router)
+api.add_router("/", catalogue_router)
+api.add_router("/", agreements_router)
+api.add_router("/results", results_router)
 api.add_router("/", measurements_router)
 api.add_router("/hooks", hooks_router)
 api.add_router("/reports", reports_router)
 api.add_router("/reviews", reviews_router)
+api.add_router("/governance/audit", audit_router)
 api.add_router("/governance", governance_router)
 api.add_router("/agreements", workflow_router)

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs page's Swagger UI from the package, not a CDN
     "accord.accounts",
     "accord.catalogue",
     "accord.agreements",
@@ -45,11 +46,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accord.accounts.middleware.SecurityHeadersMiddleware",  # Content-Security-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accord.governance.middleware.AuditActorMiddleware",  # who changed what (audit trail)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -100,14 +103,27 @@ WHITENOISE_USE_FINDERS = True  # serve straight from the package when collectsta
 # Largest request body accepted (API batches included); larger ones get 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 10 * 1024 * 1024)
 
-SESSION_COOKIE_AGE = env_int("SESSION_AGE", 8 * 3600)
+# Log-in security (docs/access.md): Django's salted PBKDF2 password hashes, CSRF on every
+# form, sessions that expire, failed log-ins throttled in the database (every process).
+AUTHENTICATION_BACKENDS = ["accord.accounts.backends.ThrottledModelBackend"]
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12) * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Secure (HTTPS-only) cookies whenever the site is served over HTTPS.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", SITE_URL.lower().startswith("https://"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Scripts, styles, images and fonts only from Accord itself (vendored, no CDN): no inline
+# scripts or style attributes. data: images for the SVG icons of Pico CSS and Swagger UI.
+ACCORD_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Proxies whose X-Forwarded-For names the client (the log-in throttle counts per address).
+ACCORD_TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 
 # Notifications (docs/alerts.md). E-mail goes out over SMTP only.
 _smtp = smtp_from_url(env("SMTP_URL", ""))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accord.agreements.urls")),
     path("reports/", include("accord.reviews.report_urls")),
     path("reviews/", include("accord.reviews.urls")),
+    path("governance/audit/", include("accord.governance.audit_urls")),
     path("governance/", include("accord.governance.urls")),
     path("", include("accord.web.urls")),
 ]

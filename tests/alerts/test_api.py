@@ -15,6 +15,7 @@ from accord.accounts.services import create_api_token
 from accord.agreements.models import Agreement
 from accord.alerts.models import AlertEvent
 from accord.alerts.services import acknowledge_alert, raise_alerts
+from tests.accounts.helpers import manager
 from tests.alerts.conftest import open_clock, running_period
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def alerts(agreement: Agreement) -> list[AlertEvent]:
 
 @pytest.fixture
 def auth() -> dict[str, str]:
-    user = User.objects.create_user("oncall")
+    user = manager("oncall")
     _, plain = create_api_token(user, name="test")
     return {"Authorization": f"Bearer {plain}"}
 

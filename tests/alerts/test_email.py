@@ -50,7 +50,7 @@ def test_a_ticket_warning_arrives_by_smtp_with_its_figures(
     body = message.get_content()
     assert "has used 75 % of its 4h" in body
     assert "% elapsed: 87.5" in body and "threshold (seconds): 14400" in body
-    assert "Ticket: servicenow:INC0001" in body and f"/alertevent/{seventy_five.pk}/" in body
+    assert "Ticket: servicenow:INC0001" in body and f"/alerts/?alert={seventy_five.pk}" in body
     delivery = Delivery.objects.get(alert=seventy_five)
     assert delivery.status == "sent" and delivery.attempts == 1 and delivery.sent_at
     assert delivery.log[-1]["outcome"] == "sent"

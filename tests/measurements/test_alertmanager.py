@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
 from accord.accounts.services import create_api_token
 from accord.catalogue.models import Subject
 from accord.measurements.models import Outage
+from tests.accounts.helpers import manager
 
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 STARTED = "2026-03-02T09:00:00.123456789Z"
@@ -32,7 +32,7 @@ HOOK = "/api/v1/hooks/alertmanager"
 def token(db: None) -> str:
     Subject.objects.create(kind="service", name="online-store")
     Subject.objects.create(kind="component", name="web-a")
-    return create_api_token(User.objects.create_user("alertmanager"), name="am")[1]
+    return create_api_token(manager("alertmanager"), name="am")[1]
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from accord.evaluation.services import EVALUATE
 from accord.manifests.apply import apply_paths
 from accord.measurements.models import MetricPoint, Outage, Ticket, TicketEvent
 from accord.measurements.schemas import MAX_ITEMS
+from tests.accounts.helpers import manager
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def api(client: Client) -> Any:
     Subject.objects.create(kind="service", name="email")
     Subject.objects.create(kind="component", name="mail-relay")
     Party.objects.create(role="customer", name="sales")
-    _, token = create_api_token(User.objects.create_user("feeder"), name="test")
+    _, token = create_api_token(manager("feeder"), name="test")
     headers = {"Authorization": f"Bearer {token}"}
 
     def call(method: str, path: str, body: Any = None) -> Any:

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db.models import Max
 from django.test import override_settings
 
+from accord.accounts.models import Membership
 from accord.measurements.demo_calendar import Span
 from accord.measurements.demo_signals import demo_outages, demo_points
 from accord.measurements.demo_tickets import demo_tickets
@@ -50,6 +51,13 @@ def test_a_second_run_changes_nothing(tmp_path: Path) -> None:
     lines = [line for line in second.splitlines() if line.startswith("  ")]
     assert len(lines) == 4 and all("created 0, updated 0" in line for line in lines), second
     assert snapshot() == before
+    # One person per role, all opened by the administrator's password.
+    password = (tmp_path / "demo-credentials").read_text().strip().split(":", 1)[1]
+    retail = Membership.objects.select_related("user", "party").get(user__username="retail")
+    assert (retail.role, retail.party.name) == ("customer", "retail-division")
+    assert retail.user.check_password(password) and "retail (customer)" in second
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == {"manager", "owner", "customer", "supplier", "viewer"}
 
 
 @pytest.mark.django_db

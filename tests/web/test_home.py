@@ -1,10 +1,10 @@
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
 from accord.manifests.apply import apply_paths
+from tests.accounts.helpers import manager
 from tests.agreements.test_versions import T0
 
 pytestmark = pytest.mark.django_db
@@ -15,15 +15,19 @@ def test_home_needs_login(client: Client) -> None:
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_home_lists_agreements_by_status(client: Client, northwind: Path) -> None:
+def test_home_lists_agreements_in_force_then_the_others(client: Client, northwind: Path) -> None:
     apply_paths([northwind], effective_from=T0)
-    client.force_login(User.objects.create_user("manager", password="x" * 12))
+    client.force_login(manager("manager"))
     response = client.get("/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.index("Requirement (SLR)") < html.index("Active")
+    # In force but not evaluated yet: a card each, saying so.
     assert "Online Store — Retail Division SLA" in html
-    assert "analytics-slr" in html
+    assert "No results yet" in html
+    # Not in force (a service level requirement): listed below, with its lifecycle status.
+    others = html[html.index("Agreements not in force") :]
+    assert "analytics-slr" in others and "Requirement (SLR)" in others
+    assert html.index("Online Store — Retail Division SLA") < html.index("Agreements not in force")
 
 
 def test_login_page_and_security_headers(client: Client) -> None:

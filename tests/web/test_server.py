@@ -44,12 +44,15 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # `accord run` collects (and compresses) the static files before it listens,
+        # which takes tens of seconds on a busy machine.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.2)
         yield base, password[1]
     finally:
         # Stop only once the worker child is up, so its clean shutdown is what we test.

@@ -116,3 +116,131 @@ def require(allowed: bool, what: str = "this") -> None:
     """Raise PermissionDenied (HTTP 403 in pages and the API) unless allowed."""
     if not allowed:
         raise PermissionDenied(f"your role does not allow {what}")
+
+
+# --- Measurements, results and alerts: visible through the agreements that judge them ---
+
+
+def visible_tickets(user: Any) -> QuerySet[Any]:
+    """Tickets judged by an agreement the user sees (a clock result links them), and a
+    customer's own tickets. Scoped roles do not see other parties' tickets on a shared
+    service: a ticket outside every agreement they see is none of their business."""
+    from accord.evaluation.models import ClockResult
+    from accord.measurements.models import Ticket
+
+    if sees_everything(user):
+        return Ticket.objects.all()
+    role = role_of(user)
+    if role is None:
+        return Ticket.objects.none()
+    judged = ClockResult.objects.filter(agreement__in=visible_agreements(user)).values("ticket_id")
+    tickets = Ticket.objects.filter(pk__in=judged)
+    party = _customer_party(user)
+    if party is not None:
+        # A corporate SLA shared by several customers judges all their tickets; each
+        # customer sees only its own (and those naming no customer).
+        tickets = Ticket.objects.filter(
+            (Q(pk__in=judged) & Q(customer__isnull=True)) | Q(customer=party)
+        )
+    return tickets
+
+
+def _customer_party(user: Any) -> int | None:
+    """The party id of a customer (None for every other role)."""
+    membership = _membership(user)
+    if role_of(user) == Role.CUSTOMER and membership is not None:
+        return membership.party_id
+    return None
+
+
+def visible_outages(user: Any) -> QuerySet[Any]:
+    """Outages of the services and components the user sees."""
+    from accord.measurements.models import Outage
+
+    if sees_everything(user):
+        return Outage.objects.all()
+    return Outage.objects.filter(subject__in=visible_subjects(user))
+
+
+def visible_alerts(user: Any) -> QuerySet[Any]:
+    """Alert events about agreements the user sees. An alert whose agreement was since
+    deleted (the link is then null) is visible only to those who see everything."""
+    from accord.alerts.models import AlertEvent
+
+    if sees_everything(user):
+        return AlertEvent.objects.all()
+    alerts = AlertEvent.objects.filter(agreement__in=visible_agreements(user))
+    if _customer_party(user) is not None:
+        # Ticket alerts name the ticket as Accord prints it ("INC1" or "source:INC1").
+        from django.db.models import Case, F, Value, When
+        from django.db.models.functions import Concat
+
+        from accord.measurements.models import DEFAULT_SOURCE
+
+        names = (
+            visible_tickets(user)
+            .annotate(
+                printed=Case(
+                    When(source=DEFAULT_SOURCE, then=F("external_id")),
+                    default=Concat("source", Value(":"), "external_id"),
+                )
+            )
+            .values("printed")
+        )
+        alerts = alerts.filter(Q(ticket="") | Q(ticket__in=names))
+    return alerts
+
+
+def visible_period_results(user: Any) -> QuerySet[Any]:
+    from accord.evaluation.models import PeriodResult
+
+    if sees_everything(user):
+        return PeriodResult.objects.all()
+    return PeriodResult.objects.filter(agreement__in=visible_agreements(user))
+
+
+def visible_clock_results(user: Any) -> QuerySet[Any]:
+    from accord.evaluation.models import ClockResult
+
+    if sees_everything(user):
+        return ClockResult.objects.all()
+    clocks = ClockResult.objects.filter(agreement__in=visible_agreements(user))
+    party = _customer_party(user)
+    if party is not None:  # as visible_tickets: not another customer's tickets
+        clocks = clocks.filter(Q(ticket__customer__isnull=True) | Q(ticket__customer=party))
+    return clocks
+
+
+def visible_calendars(user: Any) -> QuerySet[Any]:
+    """The built-in calendar, and those the agreements the user sees (or their targets)
+    use as service hours."""
+    from accord.agreements.models import AgreementVersion, Calendar, Target
+
+    if sees_everything(user):
+        return Calendar.objects.all()
+    if role_of(user) is None:
+        return Calendar.objects.none()
+    agreements = visible_agreements(user)
+    versions = AgreementVersion.objects.filter(agreement__in=agreements)
+    used = Q(builtin=True) | Q(pk__in=versions.values("service_hours_id"))
+    used |= Q(pk__in=Target.objects.filter(version__in=versions).values("service_hours_id"))
+    return Calendar.objects.filter(used)
+
+
+def visible_dependencies(user: Any) -> QuerySet[Any]:
+    """Dependencies between two subjects the user sees."""
+    from accord.catalogue.models import Dependency
+
+    if sees_everything(user):
+        return Dependency.objects.all()
+    subjects = visible_subjects(user)
+    return Dependency.objects.filter(subject__in=subjects, member__in=subjects)
+
+
+def can_acknowledge_alert(user: Any, alert: Any) -> bool:
+    """Those who act on alerts: managers and admins, and service owners for the alerts
+    they see. Customers, suppliers and viewers are read-only."""
+    role = role_of(user)
+    if role in WRITERS:
+        return True
+    return role == Role.OWNER and visible_alerts(user).filter(pk=alert.pk).exists()

@@ -1,6 +1,10 @@
 from django.contrib import admin
 
-from accord.accounts.models import ApiToken
+from accord.accounts.forms import AdminLoginForm
+from accord.accounts.models import ApiToken, Membership
+
+# The admin's log-in is throttled like Accord's own, and says so.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(ApiToken)
@@ -19,3 +23,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False  # tokens are issued with `accord token create`, which shows them once
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "party"]
+    list_filter = ["role"]
+    autocomplete_fields: list[str] = []
+    filter_horizontal = ["services"]

@@ -63,3 +63,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role})"
+
+
+class LoginFailure(models.Model):
+    """One failed log-in, kept for the throttle (accounts.throttle). In the database, not
+    the cache, so that every web process sees the same count."""
+
+    username = models.CharField(max_length=150)  # lower-cased, as typed
+    address = models.CharField(max_length=45)  # the client's IP address
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_failure_username"),
+            models.Index(fields=["address", "at"], name="login_failure_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -10,9 +10,12 @@ services covered, review dates) is the agreement's current description.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 
-from accord.catalogue.models import DataSource, NamedModel, Party, Subject
+from accord.catalogue.models import Contact, DataSource, NamedModel, Party, Subject
 
 BUILTIN_24X7 = "24x7"
 
@@ -223,3 +226,133 @@ class TemporaryChange(NamedModel):
     target_overrides = models.JSONField(default=dict, blank=True)
     approved_by = models.JSONField(default=list, blank=True)  # e-mail addresses
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+
+
+# --- The lifecycle (accord.agreements.workflow): events, comments, amendments, approvals.
+
+
+class AgreementEvent(models.Model):
+    """One step of an agreement's life, written once and never changed: a status
+    transition, its creation, or an amendment that became a version."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created"
+        TRANSITION = "transition"
+        AMENDMENT = "amendment"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TRANSITION)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)  # a username, "manifest" or "system"
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agreement", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.name}: {self.from_status or '∅'} → {self.to_status} ({self.at})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("agreement events are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("agreement events are immutable")
+
+
+class Comment(models.Model):
+    """A remark on an agreement being negotiated; with `changes` it is a counter-proposal:
+    terms and targets in manifest form (see workflow.parse_changes)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_name = models.CharField(max_length=150)
+    party = models.ForeignKey(
+        Party, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+    changes = models.JSONField(null=True, blank=True)
+    adopted_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agreement", "at", "id"]
+
+    @property
+    def is_counter_proposal(self) -> bool:
+        return self.changes is not None
+
+
+class Amendment(models.Model):
+    """A change to the terms of an agreement in force: approved by every party, it becomes
+    a new version from `effective_from` (or from its approval, if that is later)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed"
+        APPLIED = "applied"
+        REJECTED = "rejected"
+        WITHDRAWN = "withdrawn"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="amendments")
+    number = models.PositiveIntegerField()
+    changes = models.JSONField()
+    reason = models.TextField()
+    effective_from = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_by_name = models.CharField(max_length=150)
+    at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["agreement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="amendment_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.name} amendment {self.number}"
+
+
+class Approval(models.Model):
+    """A named person's approval on behalf of one party: of the agreement's terms as they
+    stood (`terms_digest`), of an amendment, or of a temporary change."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="approvals")
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.CASCADE, null=True, blank=True, related_name="approvals"
+    )
+    temporary_change = models.ForeignKey(
+        TemporaryChange, on_delete=models.CASCADE, null=True, blank=True, related_name="approvals"
+    )
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    terms_digest = models.CharField(max_length=64, blank=True)
+    recorded_by_name = models.CharField(max_length=150)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agreement", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.party.name} on {self.agreement.name}"

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from accord.agreements.models import Agreement, AgreementVersion, Target
+from accord.agreements.models import Agreement, AgreementVersion, Target, TemporaryChange
 
 
 class VersionError(ValueError):
@@ -99,6 +99,19 @@ def create_version(
 
     The earlier versions stay as they were: they keep judging what started before.
     """
+    from accord.governance import audit
+
+    with audit.recording():  # the version and its bulk-created targets: one audit entry
+        return _create_version(agreement, terms, targets, effective_from, note)
+
+
+def _create_version(
+    agreement: Agreement,
+    terms: Mapping[str, Any],
+    targets: Iterable[Mapping[str, Any]],
+    effective_from: datetime | None,
+    note: str,
+) -> AgreementVersion:
     latest = current_version(agreement)
     if latest is not None:
         if effective_from is None:
@@ -121,3 +134,74 @@ def create_version(
         for position, fields in enumerate(targets)
     )
     return version
+
+
+# What may change on an agreement without a new version: its description. Terms and
+# targets change by `create_version`; status by the lifecycle's transitions.
+DESCRIPTIVE_FIELDS = frozenset({"title", "description", "review_every", "review_next"})
+
+
+def update_agreement(agreement: Agreement, *, changes: Mapping[str, Any]) -> Agreement:
+    """Change an agreement's descriptive fields; raises ValidationError naming the field."""
+    from django.core.exceptions import ValidationError
+
+    unknown = sorted(set(changes) - DESCRIPTIVE_FIELDS)
+    if unknown:
+        raise ValidationError({unknown[0]: "not a descriptive field of an agreement"})
+    for field, value in changes.items():
+        setattr(agreement, field, value)
+    agreement.full_clean()
+    agreement.save(update_fields=[*changes])
+    return agreement
+
+
+@dataclass(frozen=True)
+class TemporaryPeriod:
+    """A stretch of time that ran under a temporary change (for reports)."""
+
+    name: str
+    title: str
+    reason: str
+    start: datetime  # clipped to the range asked about
+    end: datetime
+    status: str
+    service_hours: str | None
+    target_overrides: dict[str, Any]
+
+
+def temporary_changes_in(
+    agreement: Agreement, start: datetime, end: datetime
+) -> list[TemporaryPeriod]:
+    """The temporary changes in force on the agreement within [start, end), clipped to it,
+    in order: those approved (whether waiting, running or reverted since) — the ones the
+    evaluation applies. A requested or rejected change never ran."""
+    changes = (
+        TemporaryChange.objects.filter(
+            agreement=agreement,
+            status__in=IN_FORCE_CHANGES,
+            start__lt=end,
+            end__gt=start,
+        )
+        .select_related("service_hours")
+        .order_by("start", "pk")
+    )
+    return [
+        TemporaryPeriod(
+            name=c.name,
+            title=c.title,
+            reason=c.reason,
+            start=max(c.start, start),
+            end=min(c.end, end),
+            status=c.status,
+            service_hours=c.service_hours.name if c.service_hours else None,
+            target_overrides=dict(c.target_overrides or {}),
+        )
+        for c in changes
+    ]
+
+
+IN_FORCE_CHANGES = (
+    TemporaryChange.Status.APPROVED,
+    TemporaryChange.Status.ACTIVE,
+    TemporaryChange.Status.REVERTED,
+)

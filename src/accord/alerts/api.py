@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from accord.alerts.models import AlertEvent, Kind, Severity
+from accord.accounts.access import can_acknowledge_alert, require, visible_alerts
+from accord.alerts.models import Kind, Severity
 from accord.alerts.queries import alert_queryset, alert_with_acknowledgements, filter_alerts
 from accord.alerts.services import acknowledge_alert
 
@@ -71,7 +72,7 @@ class AcknowledgeIn(Schema):
 @router.get("", response=AlertPage, summary="Alert events, newest first")
 def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str, Any]:
     alerts = filter_alerts(
-        alert_queryset(),
+        alert_queryset().filter(pk__in=visible_alerts(request.user).values("pk")),
         kind=filters.kind,
         agreement=filters.agreement,
         severity=filters.severity,
@@ -88,6 +89,7 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str,
 
 @router.post("/{int:alert_id}/ack", response=AlertOut, summary="Acknowledge an alert")
 def acknowledge(request: HttpRequest, alert_id: int, body: AcknowledgeIn) -> dict[str, Any]:
-    alert = get_object_or_404(AlertEvent, pk=alert_id)
+    alert = get_object_or_404(visible_alerts(request.user), pk=alert_id)
+    require(can_acknowledge_alert(request.user, alert), "acknowledging alerts")
     acknowledge_alert(alert, user=request.user, note=body.note)  # type: ignore[arg-type]
     return alert_with_acknowledgements(alert_queryset().get(pk=alert.pk))

@@ -28,6 +28,12 @@ class Kind(models.TextChoices):
     BURN_RATE_PAGE = "burn-rate-page"
     BURN_RATE_TICKET = "burn-rate-ticket"
     FORECAST_AT_RISK = "forecast-at-risk"
+    REVIEW_OVERDUE = "review-overdue"  # raised by accord.reviews.schedule
+    ACTION_OVERDUE = "action-overdue"
+    # raised by accord.agreements.jobs / temporary (the lifecycle)
+    AGREEMENT_EXPIRING = "agreement-expiring"
+    REVIEW_DUE = "review-due"
+    TEMPORARY_CHANGE = "temporary-change"
 
 
 class Severity(models.TextChoices):

@@ -33,7 +33,8 @@ FIGURE_LABELS = {
 
 
 def alert_url(alert: AlertEvent) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/admin/alerts/alertevent/{alert.pk}/change/"
+    """The alert in the inbox, where it can be acknowledged."""
+    return f"{settings.SITE_URL.rstrip('/')}/alerts/?alert={alert.pk}#alert-{alert.pk}"
 
 
 def alert_document(alert: AlertEvent) -> dict[str, Any]:

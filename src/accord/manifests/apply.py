@@ -8,10 +8,12 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 
 from accord.agreements.services import VersionError
 from accord.catalogue.models import Dependency
-from accord.manifests import state, writers
+from accord.governance import audit
+from accord.manifests import state, statuses, writers
 from accord.manifests.errors import ManifestError, ManifestInvalid
 from accord.manifests.loader import load_paths
 from accord.manifests.plan import Change, Plan, make_plan
@@ -35,10 +37,24 @@ def apply_paths(
         current = state.read_all()
         desired = validate_documents(documents, existing=_existing(current))
         _check_names_unique_across_subjects(desired, current)
+        moves = statuses.reconcile(desired, current)  # statuses the lifecycle allows
         plan = make_plan(desired, current, prune=prune)
         if not dry_run:
-            _execute(plan, desired, effective_from)
+            with audit.acting_as(name="manifest"), audit.recording():
+                _touch(plan)
+                _execute(plan, desired, effective_from)
+                statuses.record(moves, now=timezone.now())
     return plan
+
+
+def _touch(plan: Plan) -> None:
+    """Snapshot what the plan changes before writing: the audit trail's `before`, also for
+    rows written in bulk (contacts, dependencies, targets), which send no signals."""
+    for change in plan.changes:
+        if change.action in {"update", "delete"}:
+            obj = writers.MODELS[change.kind].objects.filter(name=change.name).first()
+            if obj is not None:
+                audit.touch(obj)
 
 
 def _existing(current: dict[str, state.Current]) -> Existing:

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from ninja import Body, Router, Schema
 from pydantic import AwareDatetime, Field
 
+from accord.accounts.access import can_manage, require
 from accord.measurements import services
 from accord.measurements.instants import iso_utc
 from accord.measurements.intake import Outcome, evaluate_soon
@@ -71,6 +72,7 @@ def alertmanager(
     status: str = STATUS,
     version: str = VERSION,
 ) -> dict[str, Any]:
+    require(can_manage(request.user), "sending outages")
     return receive(alerts)
 
 

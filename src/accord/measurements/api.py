@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Body, Query, Router, Schema
 from pydantic import AwareDatetime, Field
 
+from accord.accounts.access import can_manage, require, visible_outages, visible_tickets
 from accord.measurements import intake
 from accord.measurements.models import DEFAULT_SOURCE, Outage, Ticket, TicketEvent
 from accord.measurements.schemas import (
@@ -46,6 +47,7 @@ def post_tickets(
     source: str = SOURCE,
     dry_run: bool = DRY_RUN,
 ) -> dict[str, Any]:
+    _require_manager(request)
     return intake.write_tickets(tickets, source=source, dry_run=dry_run)
 
 
@@ -56,6 +58,7 @@ def post_events(
     source: str = SOURCE,
     dry_run: bool = DRY_RUN,
 ) -> dict[str, Any]:
+    _require_manager(request)
     return intake.write_events(events, source=source, dry_run=dry_run)
 
 
@@ -65,6 +68,7 @@ def post_outages(
     outages: list[OutageIn] = ITEMS,
     dry_run: bool = DRY_RUN,
 ) -> dict[str, Any]:
+    _require_manager(request)
     return intake.write_outages(outages, dry_run=dry_run)
 
 
@@ -74,7 +78,14 @@ def post_metrics(
     points: list[PointIn] = ITEMS,
     dry_run: bool = DRY_RUN,
 ) -> dict[str, Any]:
+    _require_manager(request)
     return intake.write_points(points, dry_run=dry_run)
+
+
+def _require_manager(request: HttpRequest) -> None:
+    """Measurements change every result: only managers and admins (and their feeders'
+    tokens) send them."""
+    require(can_manage(request.user), "sending measurements")
 
 
 class Paging(Schema):
@@ -106,7 +117,7 @@ class OutageFilters(Paging):
 
 @router.get("/tickets", response=TicketPage, summary="Tickets, most recently opened first")
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[str, Any]:
-    tickets = _filter_tickets(filters)
+    tickets = _filter_tickets(visible_tickets(request.user), filters)
     page = tickets[filters.offset : filters.offset + filters.limit]
     if filters.events:
         page = page.prefetch_related(
@@ -117,12 +128,12 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
 
 @router.get("/outages", response=OutagePage, summary="Outages, latest start first")
 def list_outages(request: HttpRequest, filters: Query[OutageFilters]) -> dict[str, Any]:
-    outages = _filter_outages(filters)
+    outages = _filter_outages(visible_outages(request.user), filters)
     page = outages[filters.offset : filters.offset + filters.limit]
     return _page(filters, outages, [_outage(o) for o in page])
 
 
-def _filter_tickets(f: TicketFilters) -> QuerySet[Ticket]:
+def _filter_tickets(tickets: QuerySet[Ticket], f: TicketFilters) -> QuerySet[Ticket]:
     exact = {
         "source": f.source,
         "service__name": f.service,
@@ -133,16 +144,16 @@ def _filter_tickets(f: TicketFilters) -> QuerySet[Ticket]:
         "opened_at__lt": f.opened_until,
         "updated_at__gte": f.updated_since,
     }
-    tickets = Ticket.objects.filter(**{k: v for k, v in exact.items() if v is not None})
+    tickets = tickets.filter(**{k: v for k, v in exact.items() if v is not None})
     if f.resolved is not None:
         tickets = tickets.filter(resolved_at__isnull=not f.resolved)
     fields = ("service", "customer")
     return tickets.select_related(*fields).order_by("-opened_at", "-id")
 
 
-def _filter_outages(f: OutageFilters) -> QuerySet[Outage]:
+def _filter_outages(outages: QuerySet[Outage], f: OutageFilters) -> QuerySet[Outage]:
     exact = {"subject__name": f.target, "origin": f.origin, "planned": f.planned}
-    outages = Outage.objects.filter(**{k: v for k, v in exact.items() if v is not None})
+    outages = outages.filter(**{k: v for k, v in exact.items() if v is not None})
     if f.ongoing is not None:
         outages = outages.filter(end__isnull=f.ongoing)
     if f.start is not None:  # still going at `start`, or ended after it

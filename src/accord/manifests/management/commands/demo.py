@@ -8,6 +8,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from accord.accounts.models import Role
+from accord.accounts.services import create_user
+from accord.catalogue.models import Party, Subject
 from accord.manifests.apply import apply_paths
 from accord.measurements.demo import DEFAULT_SEED, generate
 from accord.measurements.management.arguments import instant
@@ -35,10 +38,40 @@ class Command(BaseCommand):
         report = generate(as_of=options["as_of"] or timezone.now(), seed=options["seed"])
         self.stdout.write("\n".join(report.lines()))
         username, password = ensure_demo_admin(Path(settings.DATA_DIR))
+        people = ensure_demo_people(password)
         self.stdout.write(
             f"Log in at {settings.SITE_URL}/ as {username!r} with password {password!r} "
-            f"(kept in {Path(settings.DATA_DIR) / 'demo-credentials'})"
+            f"(kept in {Path(settings.DATA_DIR) / 'demo-credentials'}); the same password "
+            f"opens {', '.join(people)} to see what each role sees"
         )
+
+
+# One person per scoped role, to show what each may see: (user, role, party, services).
+DEMO_PEOPLE = (
+    ("manager", Role.MANAGER, None, ()),
+    ("store-owner", Role.OWNER, "ostara-it", ("online-store",)),
+    ("retail", Role.CUSTOMER, "retail-division", ()),
+    ("logistics", Role.CUSTOMER, "logistics-division", ()),
+    ("cumulus", Role.SUPPLIER, "cumulus-cloud", ()),
+    ("auditor", Role.VIEWER, None, ()),
+)
+
+
+def ensure_demo_people(password: str) -> list[str]:
+    """The demo's people, made once (an existing user of the same name is left alone)."""
+    user_model = get_user_model()
+    made = []
+    for username, role, party, services in DEMO_PEOPLE:
+        if not user_model.objects.filter(username=username).exists():
+            create_user(
+                username,
+                role=role,
+                party=Party.objects.get(name=party) if party else None,
+                services=list(Subject.objects.filter(name__in=services)),
+                password=password,
+            )
+        made.append(f"{username} ({role.value})")
+    return made
 
 
 def ensure_demo_admin(data_dir: Path) -> tuple[str, str]:

@@ -4,11 +4,11 @@ import sys
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
 from accord.config import env, env_int
+from accord.web.static_files import collect_static_if_changed
 from accord.wsgi import application
 
 
@@ -62,8 +62,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         bind = options["bind"] or env("BIND", "127.0.0.1:8000")
-        # Compressed, hashed copies for whitenoise; quick when nothing changed.
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static_if_changed()  # compressed copies for whitenoise
         config: dict[str, Any] = {
             "bind": bind,
             "workers": options["workers"] or env_int("WEB_WORKERS", 2),
