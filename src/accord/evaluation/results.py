@@ -1,7 +1,8 @@
 """Bulk writes of evaluation results, below the ORM for clocks (millions of rows).
 
-SQLite gets multi-row `INSERT … VALUES (…), (…)` through `executemany`, within its
-parameter limit; PostgreSQL gets `COPY`. Clock rows of an agreement are replaced
+Clock rows stay NumPy columns until the driver: SQLite gets multi-row INSERTs run by
+`executemany` over parameters zipped from column lists, PostgreSQL a binary `COPY`
+encoded by NumPy (accord.measurements.columnar). Clock rows of an agreement are replaced
 ticket by ticket (or all at once), so a ticket whose priority changed loses the clock
 of the target it no longer matches.
 """
@@ -9,7 +10,7 @@ of the target it no longer matches.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from accord.evaluation.fields import from_epoch
 from accord.evaluation.figures import Figures
 from accord.evaluation.loading import NULL, IntArray, postgres, quote
 from accord.evaluation.models import ClockResult, PeriodResult
+from accord.measurements.columnar import Field, copy_binary, insert_sqlite, kind_of
 
 CLOCK_COLUMNS = (
     "agreement_id",
@@ -48,7 +50,6 @@ CLOCK_COLUMNS = (
 WARNINGS_KEPT_S = 86_400  # warnings that fell due longer ago than this are history
 SQLITE_WRITE_CACHE_KIB = 256 * 1024
 REBUILD_INDEXES_FROM = 200_000  # rows inserted at once
-_SQLITE_MAX_PARAMS = 999
 _ID_CHUNK = 900
 
 
@@ -112,22 +113,25 @@ def insert_clocks(
     *,
     as_of: int,
 ) -> int:
-    """Insert every clock of `groups`; `labels(counted_at)` names their periods.
+    """Insert every clock of `groups`; `labels` names their periods.
 
     Rows go in ticket order, so the unique index on (agreement, ticket, target) grows at
-    its end instead of being written all over."""
+    its end instead of being written all over. They never become Python objects one by
+    one: PostgreSQL gets them as binary COPY encoded by NumPy, SQLite as parameters
+    zipped from column lists (see accord.measurements.columnar)."""
     if not groups:
         return 0
-    columns = [_group_columns(agreement_id, g, ticket_ids, as_of) for g in groups]
-    merged = [np.concatenate(parts) for parts in zip(*columns, strict=True)]
-    order = np.argsort(merged[1], kind="stable")
-    table = np.empty((order.size, len(CLOCK_COLUMNS)), dtype=object)
-    for j, values in enumerate(merged):
-        table[:, j] = values[order]
-    table[:, CLOCK_COLUMNS.index("period")] = labels(merged[13][order])
-    with _indexes_rebuilt_if_cheaper(int(order.size)):
-        _insert(quote(ClockResult._meta.db_table), CLOCK_COLUMNS, table)
-    return int(order.size)
+    fields = _clock_fields(agreement_id, groups, ticket_ids, labels, as_of)
+    count = len(fields[0].values)
+    table = quote(ClockResult._meta.db_table)
+    names = [quote(c) for c in CLOCK_COLUMNS]
+    with _indexes_rebuilt_if_cheaper(count), connection.cursor() as cursor:
+        if postgres():
+            copy_binary(cursor.cursor, table, names, fields)
+        else:
+            with _large_cache(cursor):
+                insert_sqlite(cursor.cursor, table, names, fields)
+    return count
 
 
 @contextmanager
@@ -155,99 +159,116 @@ def _indexes_rebuilt_if_cheaper(rows: int) -> Iterator[None]:
             cursor.execute(str(index.create_sql(ClockResult, editor)))
 
 
+def _clock_fields(
+    agreement_id: int,
+    groups: Sequence[ClockGroup],
+    ticket_ids: IntArray,
+    labels: Labeller,
+    as_of: int,
+) -> list[Field]:
+    """The clock columns of `groups`, in CLOCK_COLUMNS order, rows sorted by ticket."""
+    names = list(dict.fromkeys(g.name for g in groups))
+    warning_texts: list[str] = []
+    parts = []
+    for group in groups:
+        codes, texts, last = _warnings(group, as_of)
+        columns = _group_columns(agreement_id, group, ticket_ids, names.index(group.name), as_of)
+        parts.append([*columns, np.where(codes >= 0, codes + len(warning_texts), -1), last])
+        warning_texts += texts
+    merged = [np.concatenate(column) for column in zip(*parts, strict=True)]
+    order = np.argsort(merged[1], kind="stable")
+    merged = [column[order] for column in merged]
+    counted = merged[13]
+    periods, period_names = labels.codes(counted)
+    kinds = _column_kinds()
+    fields = []
+    for name, values in zip(CLOCK_COLUMNS, merged, strict=True):
+        kind = kinds[name]
+        if name == "target_name":
+            fields.append(Field(kind, values, vocabulary=names))
+        elif name == "period":
+            fields.append(Field(kind, periods, vocabulary=period_names))
+        elif name == "warnings":
+            fields.append(Field(kind, values, vocabulary=warning_texts))
+        elif name in _NULLABLE:
+            fields.append(Field(kind, values, null=values == NULL))
+        else:
+            fields.append(Field(kind, values))
+    return fields
+
+
+_NULLABLE = {"stopped_at", "breach_at", "counted_at", "warn_last_at"}
+
+
+def _column_kinds() -> dict[str, str]:
+    """The binary COPY kind of each clock column, from the column types Django declares
+    (on SQLite only texts and numbers are told apart)."""
+    kinds = {}
+    for name in CLOCK_COLUMNS:
+        field = ClockResult._meta.get_field(name)
+        if postgres():
+            kinds[name] = kind_of(field.db_type(connection))
+        elif name in {"target_name", "period", "warnings"}:
+            kinds[name] = "text"
+        else:
+            kinds[name] = "float8" if name == "percent_elapsed" else "int8"
+    return kinds
+
+
 def _group_columns(
-    agreement_id: int, group: ClockGroup, ticket_ids: IntArray, as_of: int
+    agreement_id: int, group: ClockGroup, ticket_ids: IntArray, name_code: int, as_of: int
 ) -> list[np.ndarray]:
-    """The clock columns of one group, in CLOCK_COLUMNS order (period filled later)."""
+    """The clock columns of one group, in CLOCK_COLUMNS order up to `period` (zeros
+    there: periods are named from counted_at after the merge). NULL is -1."""
     result, n = group.result, group.rows.size
-    warnings, last = _warnings(group, as_of)
-    name = np.empty(n, dtype=object)
-    name[:] = group.name
     return [
         np.full(n, agreement_id, np.int64),
         ticket_ids[group.rows],
-        name,
+        np.full(n, name_code, np.int64),
         np.full(n, group.terms.target.pk, np.int64),
         np.full(n, group.version_id, np.int64),
-        group.status,
-        group.start,
-        _nullable(np.where(group.stop <= as_of, group.stop, NULL)),
-        result.threshold,
-        result.business_elapsed,
-        result.actual_elapsed,
-        result.percent_elapsed,
-        _nullable(np.where(result.breach_at == NO_INSTANT, NULL, result.breach_at)),
-        group.counted_at,  # turned into None after the period labels are taken
-        np.empty(n, dtype=object),
-        warnings,
-        _nullable(last),
+        group.status.astype(np.int64),
+        group.start.astype(np.int64),
+        np.where(group.stop <= as_of, group.stop, NULL),
+        result.threshold.astype(np.int64),
+        result.business_elapsed.astype(np.int64),
+        result.actual_elapsed.astype(np.int64),
+        result.percent_elapsed.astype(np.float64),
+        np.where(result.breach_at == NO_INSTANT, NULL, result.breach_at),
+        group.counted_at.astype(np.int64),  # NULL while open
+        np.zeros(n, np.int64),  # period: named after the merge
     ]
 
 
-def _nullable(values: IntArray) -> np.ndarray:
-    """Int column with NULL (-1) as None, for binding."""
-    missing = values == NULL
-    if not missing.any():
-        return values
-    objects = values.astype(object)
-    objects[missing] = None
-    return objects
-
-
-def _warnings(group: ClockGroup, as_of: int) -> tuple[np.ndarray, IntArray]:
-    """Warnings JSON of the clocks with one due from WARNINGS_KEPT_S before as_of on."""
+def _warnings(group: ClockGroup, as_of: int) -> tuple[IntArray, list[str], IntArray]:
+    """(code into the texts or -1, the warnings JSON texts, the last warning or NULL) of
+    the clocks with a warning due from WARNINGS_KEPT_S before as_of on."""
     n = group.rows.size
-    out = np.full(n, None, dtype=object)
+    codes = np.full(n, -1, np.int64)
     last = np.full(n, NULL, np.int64)
     instants = group.result.warn_at
     if not instants.shape[1]:
-        return out, last
+        return codes, [], last
     known = np.where(instants == NO_INSTANT, NULL, instants)
     latest = known.max(axis=1)
     keep = np.flatnonzero(latest >= as_of - WARNINGS_KEPT_S)
     last[keep] = latest[keep]
-    for i in keep.tolist():
-        out[i] = json.dumps(
+    codes[keep] = np.arange(keep.size)
+    texts = [
+        json.dumps(
             [
                 {"label": label, "at": _iso(int(at))}
                 for label, at in zip(group.warning_labels, known[i].tolist(), strict=True)
                 if at != NULL
             ]
         )
-    return out, last
+        for i in keep.tolist()
+    ]
+    return codes, texts, last
 
 
 def _iso(instant: int) -> str:
     return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _insert(table: str, columns: Sequence[str], rows: np.ndarray) -> None:
-    """Insert a 2-D object array of rows (None for NULL)."""
-    if not len(rows):
-        return
-    names = ", ".join(quote(c) for c in columns)
-    counted = columns.index("counted_at") if "counted_at" in columns else None
-    if counted is not None:  # NULL for running clocks, after their labels were taken
-        column = rows[:, counted]
-        rows[:, counted] = np.where(column == NULL, None, column)
-    with connection.cursor() as cursor:
-        if postgres():
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows.tolist():
-                    copy.write_row(row)
-            return
-        width = len(columns)
-        per = max(1, _SQLITE_MAX_PARAMS // width)
-        marks = "(" + ", ".join(["%s"] * width) + ")"
-        full = len(rows) - len(rows) % per
-        with _large_cache(cursor):
-            if full:
-                statement = f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * per)}"
-                cursor.executemany(statement, rows[:full].reshape(-1, per * width).tolist())
-            if full < len(rows):
-                rest = rows[full:]
-                statement = f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(rest))}"
-                cursor.execute(statement, rest.reshape(-1).tolist())
 
 
 @contextmanager
@@ -263,21 +284,27 @@ def _large_cache(cursor: Any) -> Iterator[None]:
         cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
-Labeller = Callable[[IntArray], list[str]]
+class Labeller:
+    """counted_at → the label of the period containing it ('' outside them or NULL)."""
+
+    def __init__(self, periods: Sequence[Period]) -> None:
+        self.starts = np.array([p.start for p in periods], dtype=np.int64)
+        self.ends = np.array([p.end for p in periods], dtype=np.int64)
+        self.names = [p.label for p in periods] + [""]
+
+    def codes(self, counted: IntArray) -> tuple[IntArray, list[str]]:
+        """Per instant, the index of its label in the list returned with them."""
+        index = np.searchsorted(self.starts, counted, side="right") - 1
+        inside = (index >= 0) & (counted != NULL) & (counted < self.ends[np.maximum(index, 0)])
+        return np.where(inside, index, len(self.names) - 1), self.names
+
+    def __call__(self, counted: IntArray) -> list[str]:
+        codes, names = self.codes(counted)
+        return np.array(names, dtype=object)[codes].tolist()  # type: ignore[no-any-return]
 
 
 def period_labeller(periods: Sequence[Period]) -> Labeller:
-    """counted_at → the label of the period containing it ('' outside them or NULL)."""
-    starts = np.array([p.start for p in periods], dtype=np.int64)
-    ends = np.array([p.end for p in periods], dtype=np.int64)
-    names = np.array([p.label for p in periods] + [""], dtype=object)
-
-    def labels(counted: IntArray) -> list[str]:
-        index = np.searchsorted(starts, counted, side="right") - 1
-        inside = (index >= 0) & (counted != NULL) & (counted < ends[np.maximum(index, 0)])
-        return names[np.where(inside, index, len(periods))].tolist()  # type: ignore[no-any-return]
-
-    return labels
+    return Labeller(periods)
 
 
 StatusKey = tuple[str, int | None, str]  # target name, subject id, period label

@@ -78,6 +78,8 @@ class Ticket(models.Model):
                 name="ticket_customer_opened",
                 condition=Q(customer__isnull=False),
             ),
+            # Routine evaluation reads the tickets changed since it last ran.
+            models.Index(fields=["updated_at"], name="ticket_updated"),
         ]
         ordering = ["source", "external_id"]
 

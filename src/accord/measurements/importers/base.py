@@ -38,6 +38,9 @@ class Importer:
 
     fields: tuple[str, ...] = ()  # the columns it reads, in the order `parse` receives them
     missing: frozenset[str] = MISSING  # cell values that mean "no value"
+    # SQLite: several batches per transaction, with a larger page cache (see _Commits in
+    # importers/__init__.py); measured faster for ticket rows only.
+    grouped_commits = False
 
     def required_columns(self) -> Sequence[str]:
         return ()

@@ -27,6 +27,7 @@ def _without_bad(batch: TicketBatch | EventBatch, chunk: Chunk, bad: columns.Bad
 
 
 class TicketImporter(Importer):
+    grouped_commits = True
     fields = (
         "id",
         "opened_at",
