@@ -16,6 +16,7 @@ from ninja.security import HttpBearer
 from accord.accounts.access import role_of
 from accord.accounts.services import authenticate_api_token
 from accord.agreements.api import router as agreements_router
+from accord.agreements.workflow import TransitionRefused
 from accord.agreements.workflow_api import router as workflow_router
 from accord.alerts.api import router as alerts_router
 from accord.catalogue.api import router as catalogue_router
@@ -107,6 +108,12 @@ def model_validation_error(request: HttpRequest, exc: ModelValidationError) -> H
         for message in messages
     ]
     return api.create_response(request, {"detail": "invalid request", "errors": errors}, status=422)
+
+
+@api.exception_handler(TransitionRefused)
+def transition_refused(request: HttpRequest, exc: TransitionRefused) -> HttpResponse:
+    """409: the lifecycle does not allow this step now; the message says why."""
+    return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
 @api.exception_handler(ProtectedError)

@@ -168,6 +168,14 @@ def test_what_cannot_be_recorded(demo_estate: datetime, client: Client) -> None:
         headers=headers,
     )
     assert hidden.status_code == 404
+    missing = client.post(
+        "/api/v1/reports/breach-reasons",
+        {k: v for k, v in body.items() if k != "category"},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert missing.status_code == 422
+    assert [e["path"] for e in missing.json()["errors"]] == ["body.category"]
     client.force_login(rita)
     form = client.post(
         "/reports/breach-reasons/",

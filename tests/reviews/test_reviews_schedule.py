@@ -4,6 +4,7 @@ review is held or cancelled, and the overdue notices."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from accord.agreements.models import Agreement
 from accord.alerts.models import AlertEvent, Kind
 from accord.evaluation.jobs import HANDLERS, REPEAT
+from accord.manifests.apply import apply_paths
 from accord.reviews import services
 from accord.reviews.models import Action, Review, StatusEvent
 from accord.reviews.schedule import (
@@ -160,3 +162,17 @@ def test_the_command_and_the_periodic_job(capsys: pytest.CaptureFixture[str]) ->
     call_command("reviews", "list", "--today", "2026-04-20")
     assert "OVERDUE shop-sla" in capsys.readouterr().out
     assert "reviews-schedule" in HANDLERS and REPEAT["reviews-schedule"].total_seconds() == 3600
+
+
+def test_reapplying_the_manifest_keeps_the_date_a_held_review_moved_on(
+    northwind: Path,
+) -> None:
+    apply_paths([northwind], effective_from=datetime(2026, 1, 1, tzinfo=UTC))
+    sla = Agreement.objects.get(name="retail-online-store-sla")
+    assert (sla.review_every, sla.review_next) == ("P3M", date(2026, 4, 15))
+    review = next(r for r in schedule_reviews(today=date(2026, 4, 1)) if r.agreement == sla)
+    services.hold_review(review, user=world.admin(), held_at=datetime(2026, 4, 15, tzinfo=UTC))
+
+    plan = apply_paths([northwind], effective_from=datetime(2026, 5, 1, tzinfo=UTC))
+    sla.refresh_from_db()
+    assert sla.review_next == date(2026, 7, 15) and plan.summary() == "28 unchanged"

@@ -119,10 +119,6 @@ def _agreement(request: HttpRequest, name: str) -> Agreement:
     return get_object_or_404(access.visible_agreements(request.user), name=name)
 
 
-def _refused(exc: workflow.TransitionRefused) -> HttpError:
-    return HttpError(409, str(exc))
-
-
 def _event(e: AgreementEvent) -> EventOut:
     return EventOut(
         kind=e.kind,
@@ -183,10 +179,7 @@ def lifecycle(request: HttpRequest, name: str) -> LifecycleOut:
 @router.post("/{name}/transitions", response={201: EventOut}, summary="Move to another status")
 def move(request: HttpRequest, name: str, body: TransitionIn) -> Status:
     agreement = _agreement(request, name)
-    try:
-        event = workflow.transition(agreement, body.to, by=request.user, reason=body.reason)
-    except workflow.TransitionRefused as exc:
-        raise _refused(exc) from None
+    event = workflow.transition(agreement, body.to, by=request.user, reason=body.reason)
     return Status(201, _event(event))
 
 
@@ -211,12 +204,7 @@ def comments(request: HttpRequest, name: str) -> list[CommentOut]:
 @router.post("/{name}/comments", response={201: CommentOut}, summary="Comment or counter-propose")
 def comment(request: HttpRequest, name: str, body: CommentIn) -> Status:
     agreement = _agreement(request, name)
-    try:
-        made = workflow.add_comment(
-            agreement, by=request.user, body=body.body, changes=body.changes
-        )
-    except workflow.TransitionRefused as exc:
-        raise _refused(exc) from None
+    made = workflow.add_comment(agreement, by=request.user, body=body.body, changes=body.changes)
     return Status(201, _comment(made))
 
 
@@ -226,10 +214,7 @@ def comment(request: HttpRequest, name: str, body: CommentIn) -> Status:
 def adopt(request: HttpRequest, name: str, comment_id: int) -> CommentOut:
     agreement = _agreement(request, name)
     found = get_object_or_404(Comment, pk=comment_id, agreement=agreement)
-    try:
-        proposals.adopt_counter_proposal(found, by=request.user)
-    except workflow.TransitionRefused as exc:
-        raise _refused(exc) from None
+    proposals.adopt_counter_proposal(found, by=request.user)
     return _comment(found)
 
 
@@ -243,12 +228,9 @@ def approvals(request: HttpRequest, name: str) -> list[ApprovalOut]:
 @router.post("/{name}/approvals", response={201: ApprovalOut}, summary="Approve the proposal")
 def approve(request: HttpRequest, name: str, body: ApprovalIn) -> Status:
     agreement = _agreement(request, name)
-    try:
-        made = workflow.approve(
-            agreement, by=request.user, contact=_contact(agreement, body.contact_email)
-        )
-    except workflow.TransitionRefused as exc:
-        raise _refused(exc) from None
+    made = workflow.approve(
+        agreement, by=request.user, contact=_contact(agreement, body.contact_email)
+    )
     return Status(201, _approval(made))
 
 
@@ -276,16 +258,13 @@ def amendments(request: HttpRequest, name: str) -> list[AmendmentOut]:
 @router.post("/{name}/amendments", response={201: AmendmentOut}, summary="Propose an amendment")
 def amend(request: HttpRequest, name: str, body: AmendmentIn) -> Status:
     agreement = _agreement(request, name)
-    try:
-        made = proposals.propose_amendment(
-            agreement,
-            by=request.user,
-            changes=body.changes,
-            reason=body.reason,
-            effective_from=body.effective_from,
-        )
-    except workflow.TransitionRefused as exc:
-        raise _refused(exc) from None
+    made = proposals.propose_amendment(
+        agreement,
+        by=request.user,
+        changes=body.changes,
+        reason=body.reason,
+        effective_from=body.effective_from,
+    )
     return Status(201, _amendment(made))
 
 
@@ -297,12 +276,9 @@ def amend(request: HttpRequest, name: str, body: AmendmentIn) -> Status:
 def approve_amendment(request: HttpRequest, name: str, number: int, body: ApprovalIn) -> Status:
     agreement = _agreement(request, name)
     found = get_object_or_404(Amendment, agreement=agreement, number=number)
-    try:
-        proposals.approve_amendment(
-            found, by=request.user, contact=_contact(agreement, body.contact_email)
-        )
-    except workflow.TransitionRefused as exc:
-        raise _refused(exc) from None
+    proposals.approve_amendment(
+        found, by=request.user, contact=_contact(agreement, body.contact_email)
+    )
     found.refresh_from_db()
     return Status(201, _amendment(found))
 
@@ -320,10 +296,7 @@ def close_amendment(request: HttpRequest, name: str, number: int, decision: str)
     )
     if status is None:
         raise HttpError(404, "use /reject or /withdraw")
-    try:
-        proposals.close_amendment(found, by=request.user, status=status)
-    except workflow.TransitionRefused as exc:
-        raise _refused(exc) from None
+    proposals.close_amendment(found, by=request.user, status=status)
     return _amendment(found)
 
 
@@ -361,19 +334,16 @@ def changes(request: HttpRequest, name: str) -> list[TemporaryChangeOut]:
 )
 def request_change(request: HttpRequest, name: str, body: TemporaryChangeIn) -> Status:
     agreement = _agreement(request, name)
-    try:
-        made = temporary.request_change(
-            agreement,
-            by=request.user,
-            name=body.name,
-            start=body.start,
-            end=body.end,
-            reason=body.reason,
-            service_hours=body.service_hours,
-            targets=body.targets,
-        )
-    except workflow.TransitionRefused as exc:
-        raise _refused(exc) from None
+    made = temporary.request_change(
+        agreement,
+        by=request.user,
+        name=body.name,
+        start=body.start,
+        end=body.end,
+        reason=body.reason,
+        service_hours=body.service_hours,
+        targets=body.targets,
+    )
     return Status(201, _change(made))
 
 
@@ -385,12 +355,9 @@ def request_change(request: HttpRequest, name: str, body: TemporaryChangeIn) -> 
 def approve_change(request: HttpRequest, name: str, change: str, body: ApprovalIn) -> Status:
     agreement = _agreement(request, name)
     found = get_object_or_404(agreement.temporary_changes, name=change)
-    try:
-        temporary.approve_change(
-            found, by=request.user, contact=_contact(agreement, body.contact_email)
-        )
-    except workflow.TransitionRefused as exc:
-        raise _refused(exc) from None
+    temporary.approve_change(
+        found, by=request.user, contact=_contact(agreement, body.contact_email)
+    )
     return Status(201, _change(found))
 
 
@@ -402,8 +369,5 @@ def approve_change(request: HttpRequest, name: str, change: str, body: ApprovalI
 def reject_change(request: HttpRequest, name: str, change: str) -> TemporaryChangeOut:
     agreement = _agreement(request, name)
     found = get_object_or_404(agreement.temporary_changes, name=change)
-    try:
-        temporary.reject_change(found, by=request.user)
-    except workflow.TransitionRefused as exc:
-        raise _refused(exc) from None
+    temporary.reject_change(found, by=request.user)
     return _change(found)

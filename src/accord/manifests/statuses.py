@@ -9,6 +9,9 @@
 - A manifest whose status is *behind* the database (proposed while the parties have
   since approved it; active while it has since expired on its date) does not move the
   agreement back: the database keeps its status, and the plan shows no change.
+- Review dates: a manifest's `review.next` earlier than the database's does not move the
+  date back once a review on or after the manifest's date was held or cancelled (holding
+  a review moves `review.next` on; the manifest still names the old date).
 - Temporary changes: the same for approvals and dates (requested → approved → active →
   reverted); a manifest behind keeps the database's status and approvers.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from accord.agreements import workflow
 from accord.agreements.models import Agreement, TemporaryChange
@@ -64,6 +68,7 @@ def reconcile(desired: list[Desired], current: dict[str, Current]) -> list[Move]
         if existing is None:
             moves.append(Move(doc, None, (wanted,)))
             continue
+        _keep_later_review_date(doc, existing[1])
         now = existing[1]["status"]
         if wanted == now:
             continue
@@ -90,6 +95,21 @@ def _refused(doc: Desired, now: str, wanted: str) -> ManifestError:
     if others:
         message += f"; {', '.join(others)} only through Accord (approvals, dates)"
     return ManifestError(doc.file, doc.line, doc.kind, doc.name, "spec.status", message)
+
+
+def _keep_later_review_date(doc: Desired, stored: dict[str, Any]) -> None:
+    wanted, held = doc.spec.get("review"), stored.get("review")
+    if not wanted or not held or not wanted.get("next") or not held.get("next"):
+        return
+    if wanted["next"] >= held["next"]:
+        return
+    moved_on = Agreement.objects.filter(
+        name=doc.name,
+        reviews__status__in=["held", "cancelled"],
+        reviews__scheduled_for__gte=wanted["next"],
+    ).exists()
+    if moved_on:
+        doc.spec["review"] = {**wanted, "next": held["next"]}
 
 
 def _keep_later_change_status(doc: Desired, current: Current) -> None:

@@ -106,29 +106,29 @@ class BreachReasonOut(Schema):
     response={201: BreachReasonOut},
     summary="Record why a ticket clock or a period result was breached",
 )
-def add_breach_reason(request: HttpRequest, payload: BreachReasonIn) -> Status:
+def add_breach_reason(request: HttpRequest, body: BreachReasonIn) -> Status:
     try:
-        agreement = requests.agreement_for(request.user, payload.agreement)
+        agreement = requests.agreement_for(request.user, body.agreement)
     except requests.NotFound as exc:
         raise HttpError(404, str(exc)) from None
-    ticket = find_ticket(payload.ticket or "")
-    if payload.ticket and ticket is None:
-        raise HttpError(422, f"ticket: no single ticket {payload.ticket!r} (write source:id)")
+    ticket = find_ticket(body.ticket or "")
+    if body.ticket and ticket is None:
+        raise HttpError(422, f"ticket: no single ticket {body.ticket!r} (write source:id)")
     subject = None
-    if payload.subject:
-        subject = Subject.objects.filter(name=payload.subject).first()
+    if body.subject:
+        subject = Subject.objects.filter(name=body.subject).first()
         if subject is None:
-            raise HttpError(422, f"subject: no service or component named {payload.subject!r}")
+            raise HttpError(422, f"subject: no service or component named {body.subject!r}")
     try:
         reason = record_breach_reason(
             agreement=agreement,
-            target_name=payload.target,
-            category=payload.category,
-            text=payload.text,
+            target_name=body.target,
+            category=body.category,
+            text=body.text,
             author=request.user,
             ticket=ticket,
             subject=subject,
-            period=payload.period or "",
+            period=body.period or "",
         )
     except PermissionDenied as exc:
         raise HttpError(403, str(exc) or "your role does not allow this") from None
