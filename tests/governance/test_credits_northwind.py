@@ -49,4 +49,4 @@ def test_demo_credits_costs_and_impact(demo_estate: datetime) -> None:
     assert t.projected < 99.9 and t.recommendation == "will breach"
     # p1-resolution already earns 600 GBP; the change adds the availability band's 600.
     assert (t.credit_before, t.credit_after) == (pytest.approx(600), pytest.approx(1200))
-    assert report.credits_at_stake == {"owed GBP": 600.0}
+    assert report.credits_at_stake == {"GBP owed": 600.0}

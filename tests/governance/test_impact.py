@@ -153,7 +153,7 @@ def test_maintenance_stored_figures_credits_and_cap(estate: None) -> None:
         "GBP",
         "owed",
     )
-    assert report.credits_at_stake == {"owed GBP": 700.0}
+    assert report.credits_at_stake == {"GBP owed": 700.0}
     ola = only(report, "ops-ola", "db")
     assert (ola.in_maintenance_s, ola.downtime_s) == (7200, 14400)  # excuses nothing there
     assert any(r.startswith("shop-sla availability of shop in 2026-06") for r in report.reasons)

@@ -104,7 +104,7 @@ class ImpactReport:
             if key in seen:
                 continue
             seen.add(key)
-            label = f"{t.direction} {t.currency}".strip()
+            label = f"{t.currency} {t.direction}".strip()  # "GBP owed"
             out[label] = out.get(label, 0.0) + t.credit_after - t.credit_before
         return {k: round(v, 2) for k, v in out.items() if v}
 
