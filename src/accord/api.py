@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from accord.measurements.alertmanager import router as hooks_router
 from accord.measurements.api import router as measurements_router
 from accord.reviews.api import router as reviews_router
 from accord.reviews.report_api import router as reports_router
+
+logger = logging.getLogger("accord.api")
 
 
 class TokenAuth(HttpBearer):
@@ -123,6 +126,15 @@ def protected(request: HttpRequest, exc: ProtectedError) -> HttpResponse:
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     detail = f"still referred to by {shown}; remove or change those first"
     return api.create_response(request, {"detail": detail}, status=409)
+
+
+@api.exception_handler(Exception)
+def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """500 as JSON like every other API error; the traceback goes to the log. More
+    specific exceptions (404, 403, 409, 422 …) keep their own handlers above."""
+    logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
+    detail = "internal error; it has been logged on the server"
+    return api.create_response(request, {"detail": detail}, status=500)
 
 
 @api.get("/me", tags=["accounts"], summary="The user the token belongs to, and their role")
