@@ -68,6 +68,10 @@ def test_agreement_page_shows_terms_targets_versions_and_results(
     response = client.get(f"/agreements/{SLA}/")
     assert response.status_code == 200
     html = response.content.decode()
+    # The navigation shows the section the page belongs to: the dashboard.
+    assert '<a href="/" aria-current="page">Dashboard</a>' in html
+    assert 'href="/catalogue/" aria-current' not in html
+    assert f'href="/agreements/{SLA}/workflow/"' in html  # its lifecycle page
 
     # Terms of the version in force (1, since version 2 starts later).
     terms = html[html.index('id="terms-h"') : html.index('id="targets-h"')]

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 from accord.accounts.access import role_of
 
 register = template.Library()
+DASHBOARD_SECTION = ("/agreements/", "/tickets/")
 
 
 @register.simple_tag(takes_context=True)
@@ -25,7 +26,10 @@ def nav_current(context: dict[str, Any], prefix: str) -> SafeString | str:
     """`aria-current="page"` on the nav link of the section being shown."""
     request = context.get("request")
     path = getattr(request, "path", "")
-    here = path == "/" if prefix == "/" else path.startswith(prefix)
+    if prefix == "/":  # agreements and tickets are reached from the dashboard
+        here = path == "/" or path.startswith(DASHBOARD_SECTION)
+    else:
+        here = path.startswith(prefix)
     return mark_safe('aria-current="page"') if here else ""
 
 
