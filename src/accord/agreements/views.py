@@ -89,9 +89,7 @@ def _act(
 def _contact(agreement: Agreement, email: str | None) -> Contact | None:
     if not email:
         return None
-    contact = Contact.objects.filter(
-        email__iexact=email, party__in=workflow.required_parties(agreement)
-    ).first()
+    contact = workflow.party_contact(agreement, email)
     if contact is None:
         raise workflow.TransitionRefused(f"no contact {email} of a party of {agreement.name}")
     return contact

@@ -227,6 +227,14 @@ def required_parties(agreement: Agreement) -> list[Party]:
     return list({p.pk: p for p in parties}.values())
 
 
+def party_contact(agreement: Agreement, email: str) -> Contact | None:
+    """The contact of one of the agreement's parties with this e-mail, if any: the named
+    person an approval is recorded for."""
+    return Contact.objects.filter(
+        email__iexact=email, party__in=required_parties(agreement)
+    ).first()
+
+
 def party_of(user: Any, agreement: Agreement) -> Party | None:
     """The party of the agreement a user speaks for (their membership's), or None."""
     if not access.can_view_agreement(user, agreement) or access.role_of(user) == Role.VIEWER:
