@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from accord.alerts.models import AlertEvent
-from accord.evaluation.models import ClockResult, PeriodResult
+from accord.evaluation.models import ClockResult, ClockStatus, PeriodResult
+from accord.evaluation.queries import clock_results
 from accord.measurements.models import Ticket
 from tests.api.conftest import SEES, api_client, make_people
 
@@ -51,7 +52,15 @@ def test_results_measurements_and_alerts_by_role(client: Client, demo_estate: da
 
     # Ticket clocks.
     clocks = call("manager", "get", "/results/clocks?limit=1").json()
-    assert clocks["count"] == ClockResult.objects.count()
+    everything = clock_results()  # rows and archived (met) clocks
+    assert clocks["count"] == len(everything) > ClockResult.objects.count()
+    latest = max(everything, key=lambda c: c.started_at)
+    assert clocks["items"][0]["started_at"] == latest.started_at.isoformat().replace("+00:00", "Z")
+    met = call("manager", "get", "/results/clocks?status=met&limit=1000").json()
+    assert met["count"] == sum(c.status == ClockStatus.MET for c in everything)
+    assert {c["status"] for c in met["items"]} == {"met"}
+    second = call("manager", "get", "/results/clocks?status=met&limit=5&offset=5").json()
+    assert second["items"] == met["items"][5:10]  # pages follow one order
     logistics = all_items(call, "logistics", "/results/clocks")
     assert logistics and {c["agreement"] for c in logistics} <= SEES["logistics"]
     running = call("manager", "get", "/results/clocks?running=true").json()

@@ -13,6 +13,7 @@ import pytest
 from accord.agreements.models import Agreement
 from accord.catalogue.models import Party, Subject
 from accord.evaluation.models import ClockResult, PeriodResult
+from accord.evaluation.queries import clock_results
 from accord.manifests.apply import apply_paths
 from accord.measurements.models import Outage, Ticket, TicketEvent
 
@@ -156,9 +157,10 @@ def outage(subject: str, start: str, end: str | None, impact: float = 1.0) -> Ou
 
 
 def clock(agreement_name: str, ticket: Ticket, target: str) -> ClockResult:
-    return ClockResult.objects.get(
-        agreement__name=agreement_name, ticket=ticket, target_name=target
-    )
+    """The one stored clock (a row, or archived when met) of this ticket and target."""
+    agreement = Agreement.objects.get(name=agreement_name)
+    (found,) = clock_results(agreement_ids=[agreement.pk], ticket_id=ticket.pk, target=target)
+    return found
 
 
 def result(

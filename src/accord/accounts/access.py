@@ -122,10 +122,9 @@ def require(allowed: bool, what: str = "this") -> None:
 
 
 def visible_tickets(user: Any) -> QuerySet[Any]:
-    """Tickets judged by an agreement the user sees (a clock result links them), and a
-    customer's own tickets. Scoped roles do not see other parties' tickets on a shared
-    service: a ticket outside every agreement they see is none of their business."""
-    from accord.evaluation.models import ClockResult
+    """Tickets judged by an agreement the user sees, and a customer's own tickets.
+    Scoped roles do not see other parties' tickets on a shared service: a ticket outside
+    every agreement they see is none of their business."""
     from accord.measurements.models import Ticket
 
     if sees_everything(user):
@@ -133,19 +132,27 @@ def visible_tickets(user: Any) -> QuerySet[Any]:
     role = role_of(user)
     if role is None:
         return Ticket.objects.none()
-    judged = ClockResult.objects.filter(agreement__in=visible_agreements(user)).values("ticket_id")
-    tickets = Ticket.objects.filter(pk__in=judged)
-    party = _customer_party(user)
+    judged = _in_scope_of(visible_agreements(user))
+    party = customer_party(user)
     if party is not None:
         # A corporate SLA shared by several customers judges all their tickets; each
         # customer sees only its own (and those naming no customer).
-        tickets = Ticket.objects.filter(
-            (Q(pk__in=judged) & Q(customer__isnull=True)) | Q(customer=party)
-        )
-    return tickets
+        return Ticket.objects.filter((judged & Q(customer__isnull=True)) | Q(customer=party))
+    return Ticket.objects.filter(judged)
 
 
-def _customer_party(user: Any) -> int | None:
+def _in_scope_of(agreements: QuerySet[Agreement]) -> Q:
+    """Tickets one of the agreements judges (accord.evaluation.judged)."""
+    from accord.evaluation.judged import NONE, judged_tickets
+    from accord.evaluation.scope import read_scope
+
+    found = NONE
+    for agreement in agreements:
+        found |= judged_tickets(read_scope(agreement))
+    return found
+
+
+def customer_party(user: Any) -> int | None:
     """The party id of a customer (None for every other role)."""
     membership = _membership(user)
     if role_of(user) == Role.CUSTOMER and membership is not None:
@@ -170,7 +177,7 @@ def visible_alerts(user: Any) -> QuerySet[Any]:
     if sees_everything(user):
         return AlertEvent.objects.all()
     alerts = AlertEvent.objects.filter(agreement__in=visible_agreements(user))
-    if _customer_party(user) is not None:
+    if customer_party(user) is not None:
         # Ticket alerts name the ticket as Accord prints it ("INC1" or "source:INC1").
         from django.db.models import Case, F, Value, When
         from django.db.models.functions import Concat
@@ -205,7 +212,7 @@ def visible_clock_results(user: Any) -> QuerySet[Any]:
     if sees_everything(user):
         return ClockResult.objects.all()
     clocks = ClockResult.objects.filter(agreement__in=visible_agreements(user))
-    party = _customer_party(user)
+    party = customer_party(user)
     if party is not None:  # as visible_tickets: not another customer's tickets
         clocks = clocks.filter(Q(ticket__customer__isnull=True) | Q(ticket__customer=party))
     return clocks

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from accord.accounts.access import visible_clock_results, visible_period_results
+from accord.accounts.access import (
+    customer_party,
+    visible_agreements,
+    visible_clock_results,
+    visible_period_results,
+)
+from accord.agreements.models import Agreement
+from accord.evaluation.archive import ArchivedClocks
 from accord.evaluation.models import ClockResult, ClockStatus, PeriodResult
 from accord.evaluation.schemas import (
     ClockFilters,
@@ -16,6 +25,7 @@ from accord.evaluation.schemas import (
     PeriodFilters,
     PeriodResultPage,
 )
+from accord.measurements.models import Ticket
 from accord.pagination import page_of
 
 router = Router(tags=["results"])
@@ -82,7 +92,40 @@ def list_period_results(request: HttpRequest, filters: Query[PeriodFilters]) -> 
 
 @router.get("/clocks", response=ClockPage, summary="Ticket clocks, latest started first")
 def list_clocks(request: HttpRequest, filters: Query[ClockFilters]) -> dict[str, Any]:
-    rows = visible_clock_results(request.user).select_related("agreement", "ticket")
+    """Clock rows and archived (met) clocks alike, in one order: latest started first,
+    then by agreement, ticket and target."""
+    rows = _clock_rows(request.user, filters)
+    archived = _archived_clocks(request.user, filters)
+    wanted = filters.offset + filters.limit
+    candidates = [
+        (_order(started, agreement, ticket, target), pk)
+        for pk, started, agreement, ticket, target in rows.values_list(
+            "pk", "started_at", "agreement_id", "ticket_id", "target_name"
+        )[:wanted]
+    ]
+    candidates += [
+        (_order(c.started_at, c.agreement_id, c.ticket_id, c.target_name), c)
+        for c in archived.first(wanted)
+    ]
+    page = [item for _, item in sorted(candidates, key=lambda pair: pair[0])]
+    page = page[filters.offset : wanted]
+    stored = rows.in_bulk([item for item in page if isinstance(item, int)])
+    clocks = [stored[item] if isinstance(item, int) else item for item in page]
+    _attach(clocks)
+    return {
+        "count": rows.count() + archived.count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [clock_out(clock) for clock in clocks],
+    }
+
+
+def _order(started: Any, agreement: int, ticket: int, target: str) -> tuple[float, int, int, str]:
+    return (-started.timestamp(), agreement, ticket, target)
+
+
+def _clock_rows(user: Any, filters: ClockFilters) -> QuerySet[ClockResult]:
+    rows = visible_clock_results(user).select_related("agreement", "ticket")
     exact = {
         "agreement__name": filters.agreement,
         "target_name": filters.target,
@@ -94,7 +137,46 @@ def list_clocks(request: HttpRequest, filters: Query[ClockFilters]) -> dict[str,
     rows = rows.filter(**{k: v for k, v in exact.items() if v is not None})
     if filters.running is not None:
         rows = rows.filter(stopped_at__isnull=filters.running)
-    return page_of(filters, rows.order_by("-started_at", "-id"), clock_out)
+    return rows.order_by("-started_at", "agreement_id", "ticket_id", "target_name")
+
+
+def _archived_clocks(user: Any, filters: ClockFilters) -> ArchivedClocks:
+    """The archived clocks the filters select among those the user may see."""
+    if filters.running or filters.status not in (None, "met"):
+        return ArchivedClocks.none()  # archived clocks are met, hence stopped
+    agreements = visible_agreements(user)
+    if filters.agreement is not None:
+        agreements = agreements.filter(name=filters.agreement)
+    tickets = None
+    if filters.ticket is not None or filters.source is not None:
+        named = Ticket.objects.all()
+        if filters.ticket is not None:
+            named = named.filter(external_id=filters.ticket)
+        if filters.source is not None:
+            named = named.filter(source=filters.source)
+        tickets = np.array(named.values_list("pk", flat=True), np.int64)
+    hidden = None
+    party = customer_party(user)
+    if party is not None:  # as visible_clock_results: not another customer's tickets
+        others = Ticket.objects.exclude(customer__isnull=True).exclude(customer=party)
+        hidden = np.array(others.values_list("pk", flat=True), np.int64)
+    return ArchivedClocks.select(
+        agreements.values_list("pk", flat=True),
+        tickets=tickets,
+        hidden=hidden,
+        target=filters.target,
+        period=filters.period,
+    )
+
+
+def _attach(clocks: list[ClockResult]) -> None:
+    """Give archived clocks their agreement and ticket (rows have them selected)."""
+    archived = [c for c in clocks if c.pk is None]
+    agreements = Agreement.objects.in_bulk({c.agreement_id for c in archived})
+    tickets = Ticket.objects.in_bulk({c.ticket_id for c in archived})
+    for clock in archived:
+        clock.agreement = agreements[clock.agreement_id]
+        clock.ticket = tickets[clock.ticket_id]
 
 
 def period_out(row: PeriodResult) -> dict[str, Any]:

@@ -142,6 +142,43 @@ class ClockResult(models.Model):
         return f"{self.target_name} of ticket {self.ticket_id}: {self.get_status_display()}"
 
 
+class ClockArchive(models.Model):
+    """Met clocks of one agreement for a run of consecutive tickets, as compact columns.
+
+    A met clock with no warning still due is settled: nothing alerts on it, no breach
+    reason attaches to it, and it is read only in bulk (period figures, a ticket's page,
+    the API). Most clocks end so, and one row each costs more to write than the rest of
+    an evaluation; here tens of thousands share a row (archive.py). Blocks of an
+    agreement cover disjoint ticket ranges: a block holds the clocks of the tickets from
+    its `first_ticket` up to the next block's, so a ticket's clocks are in one place.
+    Every other clock is a `ClockResult` row.
+    """
+
+    agreement = models.ForeignKey(
+        "agreements.Agreement", on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # indexed by (agreement, first_ticket)
+    first_ticket = models.BigIntegerField()
+    last_ticket = models.BigIntegerField()
+    clocks = models.PositiveIntegerField()
+    # Where the block's clocks count (their stops), epoch seconds: reads of the periods
+    # being written skip the blocks that end before them.
+    counted_from = models.BigIntegerField()
+    counted_until = models.BigIntegerField()
+    # {"targets": [[name, target id, version id], …], "periods": [label, …],
+    #  "columns": [[name, base, dtype], …]}: how to read `data` (archive.py).
+    layout = models.JSONField()
+    data = models.BinaryField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agreement", "first_ticket"], name="archive_tickets"),
+            models.Index(fields=["agreement", "counted_until"], name="archive_counted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clocks} met clocks of tickets {self.first_ticket}–{self.last_ticket}"
+
+
 class PeriodStatus(models.TextChoices):
     MET = "met"
     AT_RISK = "at_risk", "at risk"

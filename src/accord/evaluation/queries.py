@@ -6,6 +6,7 @@
   breach itself at 100 %) falling due in a window, from the instants stored at the last
   evaluation, so they fire on time even when no new data arrives;
 - `breaches_in` — clocks that breached (or, running, will breach) in a window;
+- `clock_results` — every stored clock, rows and archived (met) ones alike;
 - `on_evaluated` — hooks called with an `EvaluationSummary` after every evaluation that
   wrote results (status changes of period results included).
 
@@ -15,7 +16,7 @@ their ids do not last; notices should be keyed on these names and the warning la
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accord.agreements.models import Agreement
-from accord.evaluation.models import ClockResult, ClockStatus, PeriodResult
+from accord.evaluation import archive
+from accord.evaluation.models import ClockArchive, ClockResult, ClockStatus, PeriodResult
 from accord.evaluation.services import (
     EvaluationSummary,
     PeriodChange,
@@ -37,6 +39,7 @@ __all__ = [
     "EvaluationSummary",
     "PeriodChange",
     "breaches_in",
+    "clock_results",
     "current_results",
     "on_evaluated",
     "request_evaluation",
@@ -100,3 +103,35 @@ def breaches_in(
     if agreement is not None:
         clocks = clocks.filter(agreement=agreement)
     return clocks.select_related("ticket").order_by("breach_at", "pk")
+
+
+def clock_results(
+    *,
+    agreement_ids: Iterable[int] | None = None,
+    ticket_id: int | None = None,
+    target: str | None = None,
+) -> list[ClockResult]:
+    """Every stored clock of these agreements (all), of one ticket (any), of one target
+    (any): the ClockResult rows and the archived met clocks (as unsaved ClockResult
+    objects), ordered by agreement, ticket and target. Reading an agreement's whole
+    archive decodes all of it: meant for one ticket, or for tests and exports."""
+    rows = ClockResult.objects.all()
+    if agreement_ids is not None:
+        agreement_ids = list(agreement_ids)
+        rows = rows.filter(agreement_id__in=agreement_ids)
+    if ticket_id is not None:
+        rows = rows.filter(ticket_id=ticket_id)
+    if target is not None:
+        rows = rows.filter(target_name=target)
+    found = list(rows)
+    if ticket_id is not None:
+        found += archive.ticket_clocks(ticket_id, agreement_ids)
+    else:
+        ids = agreement_ids
+        if ids is None:
+            ids = ClockArchive.objects.values_list("agreement_id", flat=True).distinct()
+        for agreement_id, settled in archive.blocks_of(ids):
+            found += archive.results_of(agreement_id, settled)
+    if target is not None:
+        found = [c for c in found if c.target_name == target]
+    return sorted(found, key=lambda c: (c.agreement_id, c.ticket_id, c.target_name))

@@ -21,11 +21,12 @@ from django.db.models import Q
 
 from accord.engine.clocks import NO_INSTANT
 from accord.engine.periods import Period
+from accord.evaluation import archive
 from accord.evaluation.clocks import ClockGroup
 from accord.evaluation.fields import from_epoch
 from accord.evaluation.figures import Figures
 from accord.evaluation.loading import NULL, IntArray, postgres, quote
-from accord.evaluation.models import ClockResult, PeriodResult
+from accord.evaluation.models import ClockResult, ClockStatus, PeriodResult
 from accord.measurements.columnar import Field, copy_binary, insert_sqlite, kind_of
 
 CLOCK_COLUMNS = (
@@ -54,17 +55,19 @@ _ID_CHUNK = 900
 
 
 def delete_clocks(agreement_id: int, ticket_ids: IntArray | None) -> None:
-    """Remove the agreement's clock rows (of these tickets only, when given)."""
+    """Remove the agreement's clocks (of these tickets only, when given): rows and
+    archived ones."""
     table = quote(ClockResult._meta.db_table)
     with connection.cursor() as cursor:
         if ticket_ids is None:
             cursor.execute(f"DELETE FROM {table} WHERE agreement_id = %s", [agreement_id])
-            return
-        for test, ids in _memberships(ticket_ids):
-            cursor.execute(
-                f"DELETE FROM {table} WHERE agreement_id = %s AND ticket_id {test}",
-                [agreement_id, *ids],
-            )
+        else:
+            for test, ids in _memberships(ticket_ids):
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE agreement_id = %s AND ticket_id {test}",
+                    [agreement_id, *ids],
+                )
+    archive.replace(agreement_id, ticket_ids, archive.Settled.empty())
 
 
 def refresh_statistics() -> None:
@@ -77,7 +80,7 @@ def refresh_statistics() -> None:
 
 def stored_clocks(agreement_id: int, ticket_ids: IntArray) -> list[tuple[str, int, int]]:
     """(target name, status, counted_at) of the counted clocks of these tickets, before
-    they are replaced."""
+    they are replaced: rows and archived (met) ones."""
     table = quote(ClockResult._meta.db_table)
     found: list[tuple[str, int, int]] = []
     with connection.cursor() as cursor:
@@ -89,6 +92,15 @@ def stored_clocks(agreement_id: int, ticket_ids: IntArray) -> list[tuple[str, in
                 [agreement_id, *ids],
             )
             found.extend(row for row in cursor.fetchall() if row[2] is not None)
+    settled = archive.of_tickets(agreement_id, ticket_ids)
+    names = settled.names()
+    met = int(ClockStatus.MET)
+    found += [
+        (names[target], met, stopped)
+        for target, stopped in zip(
+            settled.columns["target"].tolist(), settled.columns["stopped"].tolist(), strict=True
+        )
+    ]
     return found
 
 
@@ -113,7 +125,9 @@ def insert_clocks(
     *,
     as_of: int,
 ) -> int:
-    """Insert every clock of `groups`; `labels` names their periods.
+    """Write every clock of `groups` (whose tickets' clocks were deleted before); `labels`
+    names their periods. Settled clocks (met, no warning due) go to the archive
+    (archive.py), the others become ClockResult rows.
 
     Rows go in ticket order, so the unique index on (agreement, ticket, target) grows at
     its end instead of being written all over. They never become Python objects one by
@@ -121,7 +135,12 @@ def insert_clocks(
     zipped from column lists (see accord.measurements.columnar)."""
     if not groups:
         return 0
-    fields = _clock_fields(agreement_id, groups, ticket_ids, labels, as_of)
+    columns, vocabularies, keys = _clock_columns(agreement_id, groups, ticket_ids, labels, as_of)
+    settled = (columns[_STATUS] == ClockStatus.MET) & (columns[_WARN_LAST] == NULL)
+    chosen = _settled(columns, settled, keys, vocabularies)
+    archive.replace(agreement_id, np.empty(0, np.int64), chosen)
+    rows = [column[~settled] for column in columns]
+    fields = _fields(rows, vocabularies)
     count = len(fields[0].values)
     table = quote(ClockResult._meta.db_table)
     names = [quote(c) for c in CLOCK_COLUMNS]
@@ -131,7 +150,39 @@ def insert_clocks(
         else:
             with _large_cache(cursor):
                 insert_sqlite(cursor.cursor, table, names, fields)
-    return count
+    return len(columns[0])
+
+
+_STATUS = CLOCK_COLUMNS.index("status")
+_WARN_LAST = CLOCK_COLUMNS.index("warn_last_at")
+
+
+def _settled(
+    columns: list[np.ndarray],
+    chosen: np.ndarray,
+    keys: tuple[np.ndarray, list[archive.TargetKey]],
+    vocabularies: dict[str, list[str]],
+) -> archive.Settled:
+    """The archive's columns of the `chosen` clocks (already in ticket order)."""
+
+    def column(name: str) -> np.ndarray:
+        return columns[CLOCK_COLUMNS.index(name)][chosen]
+
+    codes, targets = keys
+    return archive.Settled(
+        {
+            "ticket": column("ticket_id"),
+            "target": codes[chosen],
+            "period": column("period"),
+            "threshold": column("threshold_s"),
+            "started": column("started_at"),
+            "stopped": column("stopped_at"),
+            "business": column("business_elapsed_s"),
+            "actual": column("actual_elapsed_s"),
+        },
+        targets,
+        vocabularies["period"],
+    )
 
 
 @contextmanager
@@ -159,37 +210,44 @@ def _indexes_rebuilt_if_cheaper(rows: int) -> Iterator[None]:
             cursor.execute(str(index.create_sql(ClockResult, editor)))
 
 
-def _clock_fields(
+def _clock_columns(
     agreement_id: int,
     groups: Sequence[ClockGroup],
     ticket_ids: IntArray,
     labels: Labeller,
     as_of: int,
-) -> list[Field]:
-    """The clock columns of `groups`, in CLOCK_COLUMNS order, rows sorted by ticket."""
+) -> tuple[list[np.ndarray], dict[str, list[str]], tuple[np.ndarray, list[archive.TargetKey]]]:
+    """The clock columns of `groups`, in CLOCK_COLUMNS order, rows sorted by ticket;
+    texts as codes into the vocabularies returned (NULL is -1). Also each clock's code
+    into the (target name, target id, version id) keys returned with them."""
     names = list(dict.fromkeys(g.name for g in groups))
+    keys: dict[archive.TargetKey, int] = {}
     warning_texts: list[str] = []
     parts = []
     for group in groups:
         codes, texts, last = _warnings(group, as_of)
         columns = _group_columns(agreement_id, group, ticket_ids, names.index(group.name), as_of)
-        parts.append([*columns, np.where(codes >= 0, codes + len(warning_texts), -1), last])
+        key = keys.setdefault((group.name, group.terms.target.pk, group.version_id), len(keys))
+        warning_codes = np.where(codes >= 0, codes + len(warning_texts), -1)
+        parts.append([*columns, warning_codes, last, np.full(group.rows.size, key, np.int64)])
         warning_texts += texts
     merged = [np.concatenate(column) for column in zip(*parts, strict=True)]
     order = np.argsort(merged[1], kind="stable")
     merged = [column[order] for column in merged]
-    counted = merged[13]
-    periods, period_names = labels.codes(counted)
+    *merged, key_codes = merged
+    periods, period_names = labels.codes(merged[CLOCK_COLUMNS.index("counted_at")])
+    merged[CLOCK_COLUMNS.index("period")] = periods
+    vocabularies = {"target_name": names, "period": period_names, "warnings": warning_texts}
+    return merged, vocabularies, (key_codes, list(keys))
+
+
+def _fields(columns: list[np.ndarray], vocabularies: dict[str, list[str]]) -> list[Field]:
     kinds = _column_kinds()
     fields = []
-    for name, values in zip(CLOCK_COLUMNS, merged, strict=True):
+    for name, values in zip(CLOCK_COLUMNS, columns, strict=True):
         kind = kinds[name]
-        if name == "target_name":
-            fields.append(Field(kind, values, vocabulary=names))
-        elif name == "period":
-            fields.append(Field(kind, periods, vocabulary=period_names))
-        elif name == "warnings":
-            fields.append(Field(kind, values, vocabulary=warning_texts))
+        if name in vocabularies:
+            fields.append(Field(kind, values, vocabulary=vocabularies[name]))
         elif name in _NULLABLE:
             fields.append(Field(kind, values, null=values == NULL))
         else:

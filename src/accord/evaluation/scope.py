@@ -164,7 +164,7 @@ def read_scope(agreement: Agreement) -> Scope:
         agreement=agreement,
         segments=segments,
         subject_ids=covered_subject_ids(agreement),
-        customer_ids=_customers(agreement),
+        customer_ids=covered_customer_ids(agreement),
         begins=_day_start(agreement.effective_from, zone) or 0,
         ends=_day_start(agreement.effective_until, zone, next_day=True),
         timezone=zone,
@@ -224,7 +224,7 @@ def covered_subject_ids(agreement: Agreement) -> list[int] | None:
     return sorted(found) or None
 
 
-def _customers(agreement: Agreement) -> list[int] | None:
+def covered_customer_ids(agreement: Agreement) -> list[int] | None:
     """An SLA's customers: tickets naming another customer are not its business. OLAs
     and UCs serve the provider, whatever customer a ticket names."""
     if agreement.type != Agreement.Type.SLA:

@@ -18,6 +18,7 @@ from accord.engine.forecast import TRAILING_S, forecast_events
 from accord.engine.ledger import ledger_from_clocks
 from accord.engine.periods import Period
 from accord.engine.tickets import ticket_attainment
+from accord.evaluation import archive
 from accord.evaluation.clocks import TICKET_METRICS, ClockGroup
 from accord.evaluation.figures import Figures, conclude, start_figures
 from accord.evaluation.loading import Column, IntArray, quote, read_columns
@@ -53,7 +54,8 @@ class ClockColumns:
     @classmethod
     def stored(cls, agreement_id: int, since: int, names: Sequence[str]) -> ClockColumns:
         """Stored clocks of the targets `names` counting at or after `since`, and every
-        running one (two reads, each along its own index)."""
+        running one (two reads of the rows, each along its own index), and the archived
+        (met) ones counting from `since` on."""
         table = quote(ClockResult._meta.db_table)
         running = ", ".join(map(str, RUNNING))
         # Only what aggregation needs; the order of the rows does not matter.
@@ -71,13 +73,15 @@ class ClockColumns:
             [name, Column("c.status"), Column("c.started_at")],
             ordered=False,
         )
+        met_names, met_at = archive.counted_since(agreement_id, since, names)
+        met = np.full(met_names.size, ClockStatus.MET.value, np.int64)
         none = np.full(open_names.size, -1, np.int64)
         return cls(
-            np.concatenate([counted_names, open_names]),
+            np.concatenate([counted_names, met_names, open_names]),
             list(names),
-            np.concatenate([status, open_status]),
-            np.concatenate([at, none]),
-            np.concatenate([np.full(at.size, -1, np.int64), started]),
+            np.concatenate([status, met, open_status]),
+            np.concatenate([at, met_at, none]),
+            np.concatenate([np.full(at.size + met_at.size, -1, np.int64), started]),
         )
 
     def of(self, name: str) -> tuple[IntArray, IntArray, IntArray, IntArray]:

@@ -16,7 +16,8 @@ from django.db import transaction
 from accord.accounts.access import can_change_agreement, require
 from accord.agreements.models import Agreement
 from accord.catalogue.models import Subject
-from accord.evaluation.models import ClockResult, ClockStatus, PeriodResult, PeriodStatus
+from accord.evaluation.models import ClockStatus, PeriodResult, PeriodStatus
+from accord.evaluation.queries import clock_results
 from accord.measurements.models import Ticket
 from accord.reviews.models import BreachReason
 
@@ -77,9 +78,8 @@ def record_breach_reason(
 
 
 def _check_clock(agreement: Agreement, target_name: str, ticket: Ticket) -> None:
-    clock = ClockResult.objects.filter(
-        agreement=agreement, ticket=ticket, target_name=target_name
-    ).first()
+    found = clock_results(agreement_ids=[agreement.pk], ticket_id=ticket.pk, target=target_name)
+    clock = found[0] if found else None
     if clock is None:
         raise BreachReasonInvalid(
             "ticket", f"ticket {ticket} has no {target_name} clock under {agreement.name}"

@@ -25,6 +25,7 @@ from accord.evaluation.calendars import changes_in_force
 from accord.evaluation.explaining import ClockExplanation, ExplainError, explain_ticket
 from accord.evaluation.fields import epoch_seconds
 from accord.evaluation.models import ClockResult, EvaluationState
+from accord.evaluation.queries import clock_results
 from accord.web.svg_timeline import clock_warnings, explanation_rows, timeline
 
 
@@ -33,11 +34,11 @@ def ticket_page(request: HttpRequest, ticket: int) -> HttpResponse:
     found = get_object_or_404(
         visible_tickets(request.user).select_related("service", "customer"), pk=ticket
     )
-    clocks = (
-        ClockResult.objects.filter(ticket=found, agreement__in=visible_agreements(request.user))
-        .select_related("agreement")
-        .order_by("agreement__name", "target_name")
-    )
+    agreements = {a.pk: a for a in visible_agreements(request.user)}
+    clocks = clock_results(agreement_ids=agreements, ticket_id=found.pk)
+    for clock in clocks:
+        clock.agreement = agreements[clock.agreement_id]
+    clocks.sort(key=lambda c: (c.agreement.name, c.target_name))
     context = {
         "ticket": found,
         "events": found.events.order_by("seq"),
