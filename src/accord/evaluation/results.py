@@ -135,54 +135,83 @@ def insert_clocks(
     zipped from column lists (see accord.measurements.columnar)."""
     if not groups:
         return 0
-    columns, vocabularies, keys = _clock_columns(agreement_id, groups, ticket_ids, labels, as_of)
-    settled = (columns[_STATUS] == ClockStatus.MET) & (columns[_WARN_LAST] == NULL)
-    chosen = _settled(columns, settled, keys, vocabularies)
-    archive.replace(agreement_id, np.empty(0, np.int64), chosen)
-    rows = [column[~settled] for column in columns]
-    fields = _fields(rows, vocabularies)
-    count = len(fields[0].values)
+    names = list(dict.fromkeys(g.name for g in groups))
+    targets: dict[archive.TargetKey, int] = {}
+    warning_texts: list[str] = []
+    row_parts, archived_parts = [], []
+    for group in groups:
+        codes, texts, last = _warnings(group, as_of)
+        settled = (group.status == ClockStatus.MET) & (last == NULL)
+        target = targets.setdefault(
+            (group.name, group.terms.target.pk, group.version_id), len(targets)
+        )
+        archived_parts.append(_archived_columns(group, ticket_ids, np.flatnonzero(settled), target))
+        kept = np.flatnonzero(~settled)
+        columns = _group_columns(
+            agreement_id, group, ticket_ids, names.index(group.name), as_of, kept
+        )
+        warning_codes = np.where(codes >= 0, codes + len(warning_texts), -1)
+        row_parts.append([*columns, warning_codes[kept], last[kept]])
+        warning_texts += texts
+    settled_clocks = _archived(archived_parts, list(targets), labels)
+    archive.replace(agreement_id, np.empty(0, np.int64), settled_clocks)
+    rows, periods = _merged(row_parts, 1, CLOCK_COLUMNS.index("counted_at"), labels)
+    vocabularies = {"target_name": names, "period": periods, "warnings": warning_texts}
+    _insert_rows(rows, vocabularies)
+    return settled_clocks.size + rows[0].size
+
+
+def _insert_rows(columns: list[np.ndarray], vocabularies: dict[str, list[str]]) -> None:
+    fields = _fields(columns, vocabularies)
     table = quote(ClockResult._meta.db_table)
     names = [quote(c) for c in CLOCK_COLUMNS]
-    with _indexes_rebuilt_if_cheaper(count), connection.cursor() as cursor:
+    with _indexes_rebuilt_if_cheaper(columns[0].size), connection.cursor() as cursor:
         if postgres():
             copy_binary(cursor.cursor, table, names, fields)
         else:
             with _large_cache(cursor):
                 insert_sqlite(cursor.cursor, table, names, fields)
-    return len(columns[0])
 
 
-_STATUS = CLOCK_COLUMNS.index("status")
-_WARN_LAST = CLOCK_COLUMNS.index("warn_last_at")
+def _merged(
+    parts: list[list[np.ndarray]], ticket: int, counted: int, labels: Labeller
+) -> tuple[list[np.ndarray], list[str]]:
+    """The groups' columns as one table sorted by the `ticket` column, with the period
+    column (the one after `counted`) coded from the counted instants; and the period
+    labels of the codes."""
+    merged = [np.concatenate(column) for column in zip(*parts, strict=True)]
+    order = np.argsort(merged[ticket], kind="stable")
+    merged = [column[order] for column in merged]
+    merged[counted + 1], periods = labels.codes(merged[counted])
+    return merged, periods
 
 
-def _settled(
-    columns: list[np.ndarray],
-    chosen: np.ndarray,
-    keys: tuple[np.ndarray, list[archive.TargetKey]],
-    vocabularies: dict[str, list[str]],
+_ARCHIVED = ("ticket", "target", "stopped", "period", "threshold", "started", "business", "actual")
+
+
+def _archived_columns(
+    group: ClockGroup, ticket_ids: IntArray, chosen: IntArray, target: int
+) -> list[np.ndarray]:
+    """The archive's columns (_ARCHIVED order) of the `chosen` clocks of a group; the
+    period is coded after the merge."""
+    result = group.result
+    return [
+        ticket_ids[group.rows[chosen]],
+        np.full(chosen.size, target, np.int64),
+        group.stop[chosen].astype(np.int64),
+        np.zeros(chosen.size, np.int64),
+        result.threshold[chosen].astype(np.int64),
+        group.start[chosen].astype(np.int64),
+        result.business_elapsed[chosen].astype(np.int64),
+        result.actual_elapsed[chosen].astype(np.int64),
+    ]
+
+
+def _archived(
+    parts: list[list[np.ndarray]], targets: list[archive.TargetKey], labels: Labeller
 ) -> archive.Settled:
-    """The archive's columns of the `chosen` clocks (already in ticket order)."""
-
-    def column(name: str) -> np.ndarray:
-        return columns[CLOCK_COLUMNS.index(name)][chosen]
-
-    codes, targets = keys
-    return archive.Settled(
-        {
-            "ticket": column("ticket_id"),
-            "target": codes[chosen],
-            "period": column("period"),
-            "threshold": column("threshold_s"),
-            "started": column("started_at"),
-            "stopped": column("stopped_at"),
-            "business": column("business_elapsed_s"),
-            "actual": column("actual_elapsed_s"),
-        },
-        targets,
-        vocabularies["period"],
-    )
+    columns, periods = _merged(parts, 0, _ARCHIVED.index("stopped"), labels)
+    return archive.Settled(dict(zip(_ARCHIVED, columns, strict=True)), targets, periods)
 
 
 @contextmanager
@@ -208,37 +237,6 @@ def _indexes_rebuilt_if_cheaper(rows: int) -> Iterator[None]:
         yield
         for index in indexes:
             cursor.execute(str(index.create_sql(ClockResult, editor)))
-
-
-def _clock_columns(
-    agreement_id: int,
-    groups: Sequence[ClockGroup],
-    ticket_ids: IntArray,
-    labels: Labeller,
-    as_of: int,
-) -> tuple[list[np.ndarray], dict[str, list[str]], tuple[np.ndarray, list[archive.TargetKey]]]:
-    """The clock columns of `groups`, in CLOCK_COLUMNS order, rows sorted by ticket;
-    texts as codes into the vocabularies returned (NULL is -1). Also each clock's code
-    into the (target name, target id, version id) keys returned with them."""
-    names = list(dict.fromkeys(g.name for g in groups))
-    keys: dict[archive.TargetKey, int] = {}
-    warning_texts: list[str] = []
-    parts = []
-    for group in groups:
-        codes, texts, last = _warnings(group, as_of)
-        columns = _group_columns(agreement_id, group, ticket_ids, names.index(group.name), as_of)
-        key = keys.setdefault((group.name, group.terms.target.pk, group.version_id), len(keys))
-        warning_codes = np.where(codes >= 0, codes + len(warning_texts), -1)
-        parts.append([*columns, warning_codes, last, np.full(group.rows.size, key, np.int64)])
-        warning_texts += texts
-    merged = [np.concatenate(column) for column in zip(*parts, strict=True)]
-    order = np.argsort(merged[1], kind="stable")
-    merged = [column[order] for column in merged]
-    *merged, key_codes = merged
-    periods, period_names = labels.codes(merged[CLOCK_COLUMNS.index("counted_at")])
-    merged[CLOCK_COLUMNS.index("period")] = periods
-    vocabularies = {"target_name": names, "period": period_names, "warnings": warning_texts}
-    return merged, vocabularies, (key_codes, list(keys))
 
 
 def _fields(columns: list[np.ndarray], vocabularies: dict[str, list[str]]) -> list[Field]:
@@ -274,26 +272,33 @@ def _column_kinds() -> dict[str, str]:
 
 
 def _group_columns(
-    agreement_id: int, group: ClockGroup, ticket_ids: IntArray, name_code: int, as_of: int
+    agreement_id: int,
+    group: ClockGroup,
+    ticket_ids: IntArray,
+    name_code: int,
+    as_of: int,
+    chosen: IntArray,
 ) -> list[np.ndarray]:
-    """The clock columns of one group, in CLOCK_COLUMNS order up to `period` (zeros
-    there: periods are named from counted_at after the merge). NULL is -1."""
-    result, n = group.result, group.rows.size
+    """The row columns of the `chosen` clocks of one group, in CLOCK_COLUMNS order up to
+    `period` (zeros there: periods are named from counted_at after the merge). NULL is
+    -1."""
+    result, n = group.result, chosen.size
+    stop, breach = group.stop[chosen], result.breach_at[chosen]
     return [
         np.full(n, agreement_id, np.int64),
-        ticket_ids[group.rows],
+        ticket_ids[group.rows[chosen]],
         np.full(n, name_code, np.int64),
         np.full(n, group.terms.target.pk, np.int64),
         np.full(n, group.version_id, np.int64),
-        group.status.astype(np.int64),
-        group.start.astype(np.int64),
-        np.where(group.stop <= as_of, group.stop, NULL),
-        result.threshold.astype(np.int64),
-        result.business_elapsed.astype(np.int64),
-        result.actual_elapsed.astype(np.int64),
-        result.percent_elapsed.astype(np.float64),
-        np.where(result.breach_at == NO_INSTANT, NULL, result.breach_at),
-        group.counted_at.astype(np.int64),  # NULL while open
+        group.status[chosen].astype(np.int64),
+        group.start[chosen].astype(np.int64),
+        np.where(stop <= as_of, stop, NULL),
+        result.threshold[chosen].astype(np.int64),
+        result.business_elapsed[chosen].astype(np.int64),
+        result.actual_elapsed[chosen].astype(np.int64),
+        result.percent_elapsed[chosen].astype(np.float64),
+        np.where(breach == NO_INSTANT, NULL, breach),
+        group.counted_at[chosen].astype(np.int64),  # NULL while open
         np.zeros(n, np.int64),  # period: named after the merge
     ]
 
