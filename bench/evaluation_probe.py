@@ -24,11 +24,12 @@ from typing import Any
 
 from bench.evaluation_data import generate, write
 from django.core.management import call_command
+from django.db.models import Sum
 
 import accord.evaluation
 from accord.agreements.models import Agreement
 from accord.catalogue.models import Subject
-from accord.evaluation.models import ClockResult
+from accord.evaluation.models import ClockArchive, ClockResult
 from accord.evaluation.services import evaluate_agreement, on_evaluated
 from accord.manifests.apply import apply_paths
 
@@ -205,12 +206,18 @@ def timed_run(
         "run": name,
         "tickets": _tickets(agreement),
         "clocks": summary.clocks,
-        "stored_clocks": ClockResult.objects.filter(agreement=agreement).count(),
+        "stored_clocks": _stored_clocks(agreement),
         "seconds": round(seconds, 3),
         "engine_s": round(engine, 3),
         "phases": {k: round(v, 3) for k, v in spent.items()},
         "load_average": round(load, 2),
     }
+
+
+def _stored_clocks(agreement: Agreement) -> int:
+    """Clock rows and archived (met) clocks of the agreement."""
+    archived = ClockArchive.objects.filter(agreement=agreement).aggregate(n=Sum("clocks"))["n"]
+    return ClockResult.objects.filter(agreement=agreement).count() + (archived or 0)
 
 
 def _max_ticket_id() -> int:

@@ -118,6 +118,9 @@ def _insert(agreement_id: int, settled: Settled) -> None:
     ticket's clocks."""
     if not settled.size:
         return
+    tickets = settled.columns["ticket"]
+    if np.any(tickets[1:] < tickets[:-1]):
+        settled = settled.take(np.argsort(tickets, kind="stable"))
     ClockArchive.objects.bulk_create(
         [encode(agreement_id, settled.take(part)) for part in _chunks(settled.columns["ticket"])],
         batch_size=16,

@@ -1,0 +1,143 @@
+"""The archive of settled clocks: blocks round-trip exactly, and replacing tickets keeps
+every ticket's clocks in its one leaf, whatever the order of writes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from accord.evaluation import archive
+from accord.evaluation.archive import ArchivedClocks, Settled
+from accord.evaluation.models import ClockArchive, ClockStatus
+from accord.evaluation.services import evaluate_agreement
+from tests.evaluation.conftest import Apply, agreement, at, clock, make_ticket
+from tests.evaluation.test_ticket_clocks import BOTH, sla
+
+TARGETS = [("response", 11, 21), ("resolution", 12, 21)]
+
+
+def settled(tickets: list[int], *, start: int = 1_767_225_600) -> Settled:
+    """Two clocks per ticket with figures derived from the ticket id."""
+    ids = np.repeat(np.array(tickets, np.int64), 2)
+    n = ids.size
+    business = ids * 7 % 3600
+    return Settled(
+        {
+            "ticket": ids,
+            "target": np.tile(np.array([0, 1], np.int64), n // 2),
+            "period": np.zeros(n, np.int64),
+            "threshold": np.tile(np.array([3600, 28_800], np.int64), n // 2),
+            "started": start + ids * 60,
+            "stopped": start + ids * 60 + business + 5,
+            "business": business,
+            "actual": business + 5,
+        },
+        TARGETS,
+        ["2026-01"],
+    )
+
+
+def stored(agreement_id: int) -> dict[int, list[tuple[str, int]]]:
+    """ticket → [(target, business elapsed)] over every block, checking the leaf rule."""
+    blocks = list(ClockArchive.objects.filter(agreement_id=agreement_id).order_by("first_ticket"))
+    found: dict[int, list[tuple[str, int]]] = {}
+    for block, following in zip(blocks, [*blocks[1:], None], strict=True):
+        content = archive.decode(block)
+        tickets = content.columns["ticket"]
+        assert tickets.size == block.clocks and np.all(np.diff(tickets) >= 0)
+        assert tickets[0] == block.first_ticket and tickets[-1] == block.last_ticket
+        assert following is None or block.last_ticket < following.first_ticket
+        for ticket, target, business in zip(
+            tickets.tolist(),
+            content.columns["target"].tolist(),
+            content.columns["business"].tolist(),
+            strict=True,
+        ):
+            found.setdefault(ticket, []).append((content.targets[target][0], business))
+    return found
+
+
+@pytest.fixture
+def agreement_id(apply: Apply) -> int:
+    apply(sla(BOTH))
+    return agreement("sla").pk
+
+
+def test_a_block_round_trips_exactly(agreement_id: int) -> None:
+    clocks = settled([5, 9, 1_000_000, 7_000_000_000])  # offsets that need 8 bytes
+    block = archive.encode(agreement_id, clocks)
+    back = archive.decode(block)
+    for name in archive.COLUMNS:
+        assert back.columns[name].tolist() == clocks.columns[name].tolist(), name
+    assert back.targets == TARGETS and back.periods == ["2026-01"]
+    assert (block.counted_from, block.counted_until) == (
+        int(clocks.columns["stopped"].min()),
+        int(clocks.columns["stopped"].max()),
+    )
+
+
+def test_replacing_tickets_rewrites_only_their_leaves(
+    agreement_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(archive, "BLOCK_CLOCKS", 10)  # five tickets a block
+    archive.replace(agreement_id, None, settled(list(range(100, 140))))
+    assert ClockArchive.objects.count() == 8
+    untouched = set(ClockArchive.objects.filter(first_ticket__gte=120).values_list("pk", flat=True))
+
+    # Drop two tickets, change one, add one inside the range and one below every block.
+    changed = settled([103, 111, 50])
+    changed.columns["business"][:] = 1
+    archive.replace(agreement_id, np.array([103, 104, 111], np.int64), changed)
+    archive.replace(agreement_id, np.empty(0, np.int64), settled([141, 142, 143]))
+
+    found = stored(agreement_id)
+    expected = set(range(100, 140)) - {104} | {50, 141, 142, 143}
+    assert set(found) == expected
+    assert found[103] == [("response", 1), ("resolution", 1)]
+    assert found[111] == [("response", 1), ("resolution", 1)]
+    assert found[120] == [("response", 120 * 7 % 3600)] + [("resolution", 120 * 7 % 3600)]
+    # The blocks of tickets 120–134 were not rewritten (the last one took 141–143).
+    assert len(untouched - set(ClockArchive.objects.values_list("pk", flat=True))) == 1
+    assert all(block.clocks <= 2 * 10 for block in ClockArchive.objects.all())
+
+
+def test_listing_follows_one_order_across_blocks(
+    agreement_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(archive, "BLOCK_CLOCKS", 4)
+    archive.replace(agreement_id, None, settled([3, 1, 2, 8, 5]))
+    chosen = ArchivedClocks.select([agreement_id], target="resolution")
+    assert chosen.count == 5
+    first = chosen.first(3)
+    # Latest started first: tickets 8, 5, 3; met, counted at their stop.
+    assert [(c.ticket_id, c.target_name) for c in first] == [
+        (8, "resolution"),
+        (5, "resolution"),
+        (3, "resolution"),
+    ]
+    assert all(c.status == ClockStatus.MET and c.counted_at == c.stopped_at for c in first)
+    assert first[0].percent_elapsed == 8 * 7 * 100.0 / 28_800
+    hidden = ArchivedClocks.select([agreement_id], hidden=np.array([8, 5], np.int64))
+    assert hidden.count == 6
+
+
+def test_a_met_clock_is_archived_and_moves_back_to_a_row_when_reopened(apply: Apply) -> None:
+    apply(sla(BOTH))
+    ticket = make_ticket(
+        "t",
+        "2026-03-02 10:00",
+        state="resolved",
+        responded="2026-03-02 10:10",
+        resolved="2026-03-02 11:00",
+    )
+    evaluate_agreement(agreement("sla"), as_of=at("2026-03-02 12:00"))
+    assert clock("sla", ticket, "resolution").pk is None  # archived
+    assert ClockArchive.objects.get().clocks == 2
+
+    ticket.state, ticket.resolved_at = "in-progress", None
+    ticket.save()
+    evaluate_agreement(agreement("sla"), as_of=at("2026-03-02 12:30"))
+    reopened = clock("sla", ticket, "resolution")
+    assert reopened.pk is not None and reopened.status == ClockStatus.OPEN
+    assert clock("sla", ticket, "response").pk is None  # still met, still archived
+    assert ClockArchive.objects.get().clocks == 1
