@@ -95,7 +95,7 @@ def test_replacing_tickets_rewrites_only_their_leaves(
     assert set(found) == expected
     assert found[103] == [("response", 1), ("resolution", 1)]
     assert found[111] == [("response", 1), ("resolution", 1)]
-    assert found[120] == [("response", 120 * 7 % 3600)] + [("resolution", 120 * 7 % 3600)]
+    assert found[120] == [("response", 120 * 7 % 3600), ("resolution", 120 * 7 % 3600)]
     # The blocks of tickets 120–134 were not rewritten (the last one took 141–143).
     assert len(untouched - set(ClockArchive.objects.values_list("pk", flat=True))) == 1
     assert all(block.clocks <= 2 * 10 for block in ClockArchive.objects.all())
