@@ -7,14 +7,16 @@ value in the narrowest unsigned type that holds them (frame of reference): the i
 starts and stops of one run of tickets differ by far less than their magnitude, so a
 clock takes some 25 bytes instead of a row's 150.
 
-Blocks of an agreement cover disjoint ranges of ticket ids: every archived clock of a
-ticket is in the block with the greatest `first_ticket` not above the ticket's id (its
-*leaf*). Replacing clocks rewrites only the leaves of the tickets concerned.
+A block holds the clocks of one target. The blocks of an agreement's target cover
+disjoint ranges of ticket ids: a ticket's archived clock of that target is in the block
+with the greatest `first_ticket` not above the ticket's id (its *leaf*). Replacing clocks
+rewrites only the leaves of the tickets concerned. (Evaluation computes clocks target by
+target, in ticket order, so blocks per target are written without merging targets.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -55,10 +57,13 @@ class Settled:
 
     @classmethod
     def concat(cls, parts: Sequence[Settled]) -> Settled:
-        """One table of `parts`, sorted by ticket (then as given), vocabularies merged."""
+        """One table of `parts` (each sorted by ticket), sorted by ticket (then as
+        given), vocabularies merged."""
         parts = [p for p in parts if p.size]
         if not parts:
             return cls.empty()
+        if len(parts) == 1:
+            return parts[0]
         targets = list(dict.fromkeys(t for p in parts for t in p.targets))
         periods = list(dict.fromkeys(label for p in parts for label in p.periods))
         columns: dict[str, list[IntArray]] = {name: [] for name in COLUMNS}
@@ -78,20 +83,30 @@ class Settled:
         return [name for name, _, _ in self.targets]
 
 
-def replace(agreement_id: int, tickets: IntArray | None, settled: Settled) -> None:
+def replace(agreement_id: int, tickets: IntArray | None, clocks: Mapping[str, Settled]) -> None:
     """Drop the archived clocks of `tickets` (every ticket when None), then archive
-    `settled`. Only the leaves of the tickets concerned are read and rewritten."""
+    `clocks` (target name → its clocks). Only the leaves of the tickets concerned are
+    read and rewritten."""
     if tickets is None:
         ClockArchive.objects.filter(agreement_id=agreement_id).delete()
-        _insert(agreement_id, settled)
+        for name, settled in clocks.items():
+            _insert(agreement_id, name, settled)
         return
+    stored = ClockArchive.objects.filter(agreement_id=agreement_id)
+    names = set(stored.values_list("target_name", flat=True).distinct()) | set(clocks)
+    for name in sorted(names):
+        _replace_leaves(agreement_id, name, tickets, clocks.get(name, Settled.empty()))
+
+
+def _replace_leaves(agreement_id: int, name: str, tickets: IntArray, settled: Settled) -> None:
+    """`replace` for the blocks of one target."""
     leaves = list(
-        ClockArchive.objects.filter(agreement_id=agreement_id)
+        ClockArchive.objects.filter(agreement_id=agreement_id, target_name=name)
         .order_by("first_ticket")
         .values_list("pk", "first_ticket")
     )
     if not leaves:
-        _insert(agreement_id, settled)
+        _insert(agreement_id, name, settled)
         return
     firsts = np.array([first for _, first in leaves], np.int64)
     incoming_leaf = _leaf_of(firsts, settled.columns["ticket"])
@@ -104,7 +119,7 @@ def replace(agreement_id: int, tickets: IntArray | None, settled: Settled) -> No
         kept = old.take(~np.isin(old.columns["ticket"], tickets))
         content = Settled.concat([kept, settled.take(incoming_leaf == leaf)])
         block.delete()
-        _insert(agreement_id, content)
+        _insert(agreement_id, name, content)
 
 
 def _leaf_of(firsts: IntArray, tickets: IntArray) -> IntArray:
@@ -113,16 +128,19 @@ def _leaf_of(firsts: IntArray, tickets: IntArray) -> IntArray:
     return np.maximum(np.searchsorted(firsts, tickets, "right") - 1, 0).astype(np.int64)
 
 
-def _insert(agreement_id: int, settled: Settled) -> None:
-    """Archive `settled` as new blocks of at most about BLOCK_CLOCKS, never splitting a
-    ticket's clocks."""
+def _insert(agreement_id: int, name: str, settled: Settled) -> None:
+    """Archive `settled` (clocks of the target `name`) as new blocks of at most about
+    BLOCK_CLOCKS."""
     if not settled.size:
         return
     tickets = settled.columns["ticket"]
     if np.any(tickets[1:] < tickets[:-1]):
         settled = settled.take(np.argsort(tickets, kind="stable"))
     ClockArchive.objects.bulk_create(
-        [encode(agreement_id, settled.take(part)) for part in _chunks(settled.columns["ticket"])],
+        [
+            encode(agreement_id, name, settled.take(part))
+            for part in _chunks(settled.columns["ticket"])
+        ],
         batch_size=16,
     )
 
@@ -139,21 +157,22 @@ def _chunks(tickets: IntArray) -> Iterator[slice]:
         yield slice(start, stop)
 
 
-def encode(agreement_id: int, settled: Settled) -> ClockArchive:
-    """One block of `settled` (not saved)."""
+def encode(agreement_id: int, name: str, settled: Settled) -> ClockArchive:
+    """One block of `settled`, clocks of the target `name` (not saved)."""
     layout: list[list[Any]] = []
     data = []
-    for name in COLUMNS:
-        values = settled.columns[name]
+    for column in COLUMNS:
+        values = settled.columns[column]
         base = int(values.min())
         span = int(values.max()) - base
         dtype = next((d for limit, d in _WIDTHS if span < limit), "<i8")
-        layout.append([name, base, dtype])
+        layout.append([column, base, dtype])
         data.append((values - base).astype(dtype).tobytes())
     stops = settled.columns["stopped"]
     tickets = settled.columns["ticket"]
     return ClockArchive(
         agreement_id=agreement_id,
+        target_name=name,
         first_ticket=int(tickets[0]),
         last_ticket=int(tickets[-1]),
         clocks=settled.size,

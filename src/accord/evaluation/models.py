@@ -143,20 +143,21 @@ class ClockResult(models.Model):
 
 
 class ClockArchive(models.Model):
-    """Met clocks of one agreement for a run of consecutive tickets, as compact columns.
+    """Met clocks of one agreement's target for a run of tickets, as compact columns.
 
     A met clock with no warning still due is settled: nothing alerts on it, no breach
     reason attaches to it, and it is read only in bulk (period figures, a ticket's page,
     the API). Most clocks end so, and one row each costs more to write than the rest of
-    an evaluation; here tens of thousands share a row (archive.py). Blocks of an
-    agreement cover disjoint ticket ranges: a block holds the clocks of the tickets from
-    its `first_ticket` up to the next block's, so a ticket's clocks are in one place.
+    an evaluation; here tens of thousands share a row (archive.py). The blocks of an
+    agreement's target cover disjoint ticket ranges: a block holds the clocks of the
+    tickets from its `first_ticket` up to the next block's.
     Every other clock is a `ClockResult` row.
     """
 
     agreement = models.ForeignKey(
         "agreements.Agreement", on_delete=models.CASCADE, related_name="+", db_index=False
-    )  # indexed by (agreement, first_ticket)
+    )  # indexed by (agreement, target_name, first_ticket)
+    target_name = models.CharField(max_length=100)
     first_ticket = models.BigIntegerField()
     last_ticket = models.BigIntegerField()
     clocks = models.PositiveIntegerField()
@@ -171,12 +172,17 @@ class ClockArchive(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["agreement", "first_ticket"], name="archive_tickets"),
+            models.Index(
+                fields=["agreement", "target_name", "first_ticket"], name="archive_tickets"
+            ),
             models.Index(fields=["agreement", "counted_until"], name="archive_counted"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.clocks} met clocks of tickets {self.first_ticket}–{self.last_ticket}"
+        return (
+            f"{self.clocks} met {self.target_name} clocks of tickets"
+            f" {self.first_ticket}–{self.last_ticket}"
+        )
 
 
 class PeriodStatus(models.TextChoices):

@@ -67,7 +67,7 @@ def delete_clocks(agreement_id: int, ticket_ids: IntArray | None) -> None:
                     f"DELETE FROM {table} WHERE agreement_id = %s AND ticket_id {test}",
                     [agreement_id, *ids],
                 )
-    archive.replace(agreement_id, ticket_ids, archive.Settled.empty())
+    archive.replace(agreement_id, ticket_ids, {})
 
 
 def refresh_statistics() -> None:
@@ -136,16 +136,14 @@ def insert_clocks(
     if not groups:
         return 0
     names = list(dict.fromkeys(g.name for g in groups))
-    targets: dict[archive.TargetKey, int] = {}
     warning_texts: list[str] = []
-    row_parts, archived_parts = [], []
+    row_parts: list[list[np.ndarray]] = []
+    archived: dict[str, list[archive.Settled]] = {}
     for group in groups:
         codes, texts, last = _warnings(group, as_of)
         settled = (group.status == ClockStatus.MET) & (last == NULL)
-        target = targets.setdefault(
-            (group.name, group.terms.target.pk, group.version_id), len(targets)
-        )
-        archived_parts.append(_archived_columns(group, ticket_ids, np.flatnonzero(settled), target))
+        chosen = np.flatnonzero(settled)
+        archived.setdefault(group.name, []).append(_archived(group, ticket_ids, chosen, labels))
         kept = np.flatnonzero(~settled)
         columns = _group_columns(
             agreement_id, group, ticket_ids, names.index(group.name), as_of, kept
@@ -153,12 +151,13 @@ def insert_clocks(
         warning_codes = np.where(codes >= 0, codes + len(warning_texts), -1)
         row_parts.append([*columns, warning_codes[kept], last[kept]])
         warning_texts += texts
-    settled_clocks = _archived(archived_parts, list(targets), labels)
-    archive.replace(agreement_id, np.empty(0, np.int64), settled_clocks)
-    rows, periods = _merged(row_parts, 1, CLOCK_COLUMNS.index("counted_at"), labels)
+    # A target's clocks are in ticket order already, unless it has several segments.
+    by_name = {name: archive.Settled.concat(parts) for name, parts in archived.items()}
+    archive.replace(agreement_id, np.empty(0, np.int64), by_name)
+    rows, periods = _merged(row_parts, labels)
     vocabularies = {"target_name": names, "period": periods, "warnings": warning_texts}
     _insert_rows(rows, vocabularies)
-    return settled_clocks.size + rows[0].size
+    return sum(settled.size for settled in by_name.values()) + rows[0].size
 
 
 def _insert_rows(columns: list[np.ndarray], vocabularies: dict[str, list[str]]) -> None:
@@ -173,45 +172,41 @@ def _insert_rows(columns: list[np.ndarray], vocabularies: dict[str, list[str]]) 
                 insert_sqlite(cursor.cursor, table, names, fields)
 
 
-def _merged(
-    parts: list[list[np.ndarray]], ticket: int, counted: int, labels: Labeller
-) -> tuple[list[np.ndarray], list[str]]:
-    """The groups' columns as one table sorted by the `ticket` column, with the period
-    column (the one after `counted`) coded from the counted instants; and the period
-    labels of the codes."""
+def _merged(parts: list[list[np.ndarray]], labels: Labeller) -> tuple[list[np.ndarray], list[str]]:
+    """The groups' row columns as one table sorted by ticket, the period coded from
+    the counted instant; and the period labels of the codes."""
     merged = [np.concatenate(column) for column in zip(*parts, strict=True)]
-    order = np.argsort(merged[ticket], kind="stable")
+    order = np.argsort(merged[_TICKET], kind="stable")
     merged = [column[order] for column in merged]
-    merged[counted + 1], periods = labels.codes(merged[counted])
+    merged[_PERIOD], periods = labels.codes(merged[_COUNTED])
     return merged, periods
 
 
-_ARCHIVED = ("ticket", "target", "stopped", "period", "threshold", "started", "business", "actual")
-
-
-def _archived_columns(
-    group: ClockGroup, ticket_ids: IntArray, chosen: IntArray, target: int
-) -> list[np.ndarray]:
-    """The archive's columns (_ARCHIVED order) of the `chosen` clocks of a group; the
-    period is coded after the merge."""
-    result = group.result
-    return [
-        ticket_ids[group.rows[chosen]],
-        np.full(chosen.size, target, np.int64),
-        group.stop[chosen].astype(np.int64),
-        np.zeros(chosen.size, np.int64),
-        result.threshold[chosen].astype(np.int64),
-        group.start[chosen].astype(np.int64),
-        result.business_elapsed[chosen].astype(np.int64),
-        result.actual_elapsed[chosen].astype(np.int64),
-    ]
+_TICKET = CLOCK_COLUMNS.index("ticket_id")
+_COUNTED = CLOCK_COLUMNS.index("counted_at")
+_PERIOD = CLOCK_COLUMNS.index("period")
 
 
 def _archived(
-    parts: list[list[np.ndarray]], targets: list[archive.TargetKey], labels: Labeller
+    group: ClockGroup, ticket_ids: IntArray, chosen: IntArray, labels: Labeller
 ) -> archive.Settled:
-    columns, periods = _merged(parts, 0, _ARCHIVED.index("stopped"), labels)
-    return archive.Settled(dict(zip(_ARCHIVED, columns, strict=True)), targets, periods)
+    """The `chosen` clocks of a group as the archive keeps them (in ticket order, as
+    the group's rows are)."""
+    result = group.result
+    stopped = group.stop[chosen].astype(np.int64)
+    periods, labelled = labels.codes(stopped)
+    columns = {
+        "ticket": ticket_ids[group.rows[chosen]],
+        "target": np.zeros(chosen.size, np.int64),
+        "period": periods,
+        "threshold": result.threshold[chosen].astype(np.int64),
+        "started": group.start[chosen].astype(np.int64),
+        "stopped": stopped,
+        "business": result.business_elapsed[chosen].astype(np.int64),
+        "actual": result.actual_elapsed[chosen].astype(np.int64),
+    }
+    key = (group.name, group.terms.target.pk, group.version_id)
+    return archive.Settled(columns, [key], labelled)
 
 
 @contextmanager

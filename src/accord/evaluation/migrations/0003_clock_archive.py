@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
+                ("target_name", models.CharField(max_length=100)),
                 ("first_ticket", models.BigIntegerField()),
                 ("last_ticket", models.BigIntegerField()),
                 ("clocks", models.PositiveIntegerField()),
@@ -47,7 +48,10 @@ class Migration(migrations.Migration):
             ],
             options={
                 "indexes": [
-                    models.Index(fields=["agreement", "first_ticket"], name="archive_tickets"),
+                    models.Index(
+                        fields=["agreement", "target_name", "first_ticket"],
+                        name="archive_tickets",
+                    ),
                     models.Index(fields=["agreement", "counted_until"], name="archive_counted"),
                 ],
             },
