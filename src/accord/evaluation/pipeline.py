@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import numpy as np
 from django.db import connection, transaction
@@ -38,16 +40,20 @@ from accord.evaluation.ticket_periods import (
     ticket_figures,
 )
 from accord.evaluation.tickets import (
+    Events,
     Selection,
     Tickets,
+    attach_events,
     derive_instants,
     load_events,
     load_tickets,
+    read_events,
     vocabularies,
 )
 from accord.measurements.models import TicketEvent
 
 DAY = 86_400
+T = TypeVar("T")
 # Tickets changed this long before the previous evaluation are read again, in case an
 # import's transaction committed after that evaluation read.
 CHANGE_MARGIN = timedelta(minutes=10)
@@ -75,8 +81,7 @@ class Outcome:
 def load_and_compute(
     scope: Scope, selection: Selection, as_of: int
 ) -> tuple[Tickets, list[ClockGroup]]:
-    tickets = load_tickets(scope, selection, vocabularies(scope))
-    events = load_events(scope, selection, tickets)
+    tickets, events = _load(scope, selection)
     tickets = derive_instants(tickets, events)
     earliest = int(tickets.opened.min()) if tickets.size else as_of
     calendars = Calendars(
@@ -86,6 +91,29 @@ def load_and_compute(
     )
     groups = evaluate_ticket_clocks(scope, tickets, events, calendars, as_of=as_of)
     return tickets, groups
+
+
+def _load(scope: Scope, selection: Selection) -> tuple[Tickets, Events]:
+    """Tickets and their events. Reading every ticket of a scope, the events are read on
+    a second connection at the same time (the database works on both while Python
+    waits): not inside a transaction, whose uncommitted rows another connection would
+    not see."""
+    wanted = vocabularies(scope)
+    if not selection.everything or connection.in_atomic_block:
+        tickets = load_tickets(scope, selection, wanted)
+        return tickets, load_events(scope, selection, tickets)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        raw = pool.submit(_on_own_connection, read_events, scope, selection, wanted["state"])
+        tickets = load_tickets(scope, selection, wanted)
+        return tickets, attach_events(raw.result(), tickets)
+
+
+def _on_own_connection(work: Callable[..., T], *args: Any) -> T:
+    """`work(*args)` in a thread, on the thread's own database connection, closed after."""
+    try:
+        return work(*args)
+    finally:
+        connection.close()
 
 
 def _longest_threshold(scope: Scope) -> int:

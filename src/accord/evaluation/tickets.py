@@ -214,14 +214,32 @@ def _field(name: str) -> str:
 
 def load_events(scope: Scope, selection: Selection, tickets: Tickets) -> Events:
     """The histories of the tickets loaded (same scope and selection), in order."""
-    table = quote(TicketEvent._meta.db_table)
-    states = tickets.texts["state"].vocabulary
+    states = tuple(tickets.texts["state"].vocabulary)
     if selection.everything or tickets.size > LISTED_TICKETS:
+        return attach_events(read_events(scope, selection, states), tickets)
+    return attach_events(read_events(scope, selection, states, tickets.ids), tickets)
+
+
+RawEvents = tuple[IntArray, IntArray, IntArray, tuple[str, ...]]  # key, at, state, states
+
+
+def read_events(
+    scope: Scope,
+    selection: Selection,
+    states: tuple[str, ...],
+    ticket_ids: IntArray | None = None,
+) -> RawEvents:
+    """The events of the tickets of the scope and selection (of `ticket_ids`, when the
+    few tickets were read already: by primary key, without finding them again), in
+    history order; states coded into `states`. Needs nothing of the tickets' own read,
+    so the two may run side by side."""
+    table = quote(TicketEvent._meta.db_table)
+    if ticket_ids is None:
         source, params = ticket_source(scope, selection)
         where = f"e.ticket_id IN (SELECT t.id FROM {source})"
-    else:  # the few tickets just read, by primary key, without finding them again
+    else:
         where, params = (
-            f"e.ticket_id IN ({', '.join(map(str, tickets.ids.tolist())) or 'NULL'})",
+            f"e.ticket_id IN ({', '.join(map(str, ticket_ids.tolist())) or 'NULL'})",
             [],
         )
     key, at, state = read_columns(
@@ -230,9 +248,15 @@ def load_events(scope: Scope, selection: Selection, tickets: Tickets) -> Events:
         [
             Column(f"e.ticket_id * {1 << _SEQ_BITS} + e.seq"),
             Column(epoch("e.at")),
-            Column("e.state", vocabulary=tuple(states)),
+            Column("e.state", vocabulary=states),
         ],
     )
+    return key, at, state, states
+
+
+def attach_events(raw: RawEvents, tickets: Tickets) -> Events:
+    """Events read by `read_events`, each pointing at its ticket in `tickets`."""
+    key, at, state, states = raw
     owner = np.searchsorted(tickets.ids, key >> _SEQ_BITS).astype(np.int64)
     last = np.r_[owner[1:] != owner[:-1], True] if owner.size else np.empty(0, bool)
     until = np.where(last, NO_INSTANT, np.r_[at[1:], NO_INSTANT])
