@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from accord.evaluation.fields import from_epoch
 from accord.evaluation.figures import Figures
 from accord.evaluation.models import PeriodResult
+from accord.evaluation.results import figure_values
 
 
 @dataclass(frozen=True)
@@ -55,84 +54,49 @@ class Row:
 
 
 def rows_from_results(results: Iterable[PeriodResult], subjects: Mapping[int, str]) -> list[Row]:
-    return [
-        Row(
-            agreement=r.agreement.name,
-            target=r.target_name,
-            metric=r.metric,
-            subject=subjects.get(r.subject_id) if r.subject_id else None,
-            period=r.period,
-            start=r.period_start,
-            end=r.period_end,
-            objective=r.objective,
-            attainment=r.attainment,
-            status=r.status,
-            met=r.met,
-            breached=r.breached,
-            open=r.open,
-            excluded=r.excluded,
-            scheduled_s=r.scheduled_s,
-            downtime_s=r.downtime_s,
-            unknown_s=r.unknown_s,
-            good=r.good,
-            total=r.total,
-            no_data_slices=r.no_data_slices,
-            consumed=r.budget_consumed,
-            remaining=r.budget_remaining,
-            forecast=r.forecast,
-            assumption=r.forecast_assumption,
-            credit_percent=r.credit_percent,
-            credit_amount=r.credit_amount,
-            currency=r.currency,
-            firing=tuple((r.burn_rates or {}).get("firing", ())),
-            final=r.final,
-            stale=r.stale,
-        )
-        for r in results
-    ]
+    return [_row(r.agreement.name, r, subjects) for r in results]
 
 
 def rows_from_figures(
     agreement: str, figures: Iterable[Figures], subjects: Mapping[int, str]
 ) -> list[Row]:
-    return [
-        Row(
-            agreement=agreement,
-            target=f.target_name,
-            metric=f.metric,
-            subject=subjects.get(f.subject_id) if f.subject_id else None,
-            period=f.period.label,
-            start=from_epoch(f.period.start),
-            end=from_epoch(f.period.end),
-            objective=f.objective,
-            attainment=f.attainment,
-            status=f.status,
-            met=f.met,
-            breached=f.breached,
-            open=f.open,
-            excluded=f.excluded,
-            scheduled_s=f.scheduled_s,
-            downtime_s=f.downtime_s,
-            unknown_s=f.unknown_s,
-            good=f.good,
-            total=f.total,
-            no_data_slices=f.no_data_slices,
-            consumed=_finite(f.budget_consumed),
-            remaining=_finite(f.budget_remaining),
-            forecast=f.forecast,
-            assumption=f.forecast_assumption,
-            credit_percent=f.credit_percent,
-            credit_amount=f.credit_amount,
-            currency=f.currency if f.credit_amount is not None else "",
-            firing=tuple((f.burn_rates or {}).get("firing", ())),
-            final=f.final,
-        )
-        for f in figures
-    ]
+    """Rows of figures computed in memory, through the fields they would be stored in."""
+    return [_row(agreement, PeriodResult(**figure_values(f)), subjects) for f in figures]
 
 
-def _finite(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else value
+def _row(agreement: str, r: PeriodResult, subjects: Mapping[int, str]) -> Row:
+    return Row(
+        agreement=agreement,
+        target=r.target_name,
+        metric=r.metric,
+        subject=subjects.get(r.subject_id) if r.subject_id else None,
+        period=r.period,
+        start=r.period_start,
+        end=r.period_end,
+        objective=r.objective,
+        attainment=r.attainment,
+        status=r.status,
+        met=r.met,
+        breached=r.breached,
+        open=r.open,
+        excluded=r.excluded,
+        scheduled_s=r.scheduled_s,
+        downtime_s=r.downtime_s,
+        unknown_s=r.unknown_s,
+        good=r.good,
+        total=r.total,
+        no_data_slices=r.no_data_slices,
+        consumed=r.budget_consumed,
+        remaining=r.budget_remaining,
+        forecast=r.forecast,
+        assumption=r.forecast_assumption,
+        credit_percent=r.credit_percent,
+        credit_amount=r.credit_amount,
+        currency=r.currency,
+        firing=tuple((r.burn_rates or {}).get("firing", ())),
+        final=r.final,
+        stale=r.stale,
+    )
 
 
 def as_json(row: Row) -> dict[str, Any]:
