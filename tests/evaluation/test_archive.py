@@ -9,6 +9,7 @@ import pytest
 from accord.evaluation import archive
 from accord.evaluation.archive import ArchivedClocks, Settled
 from accord.evaluation.models import ClockArchive, ClockStatus
+from accord.evaluation.queries import clock_results
 from accord.evaluation.services import evaluate_agreement
 from tests.evaluation.conftest import Apply, agreement, at, clock, make_ticket
 from tests.evaluation.test_ticket_clocks import BOTH, sla
@@ -154,3 +155,16 @@ def test_a_met_clock_is_archived_and_moves_back_to_a_row_when_reopened(apply: Ap
     assert reopened.pk is not None and reopened.status == ClockStatus.OPEN
     assert clock("sla", ticket, "response").pk is None  # still met, still archived
     assert list(ClockArchive.objects.values_list("target_name", "clocks")) == [("response", 1)]
+
+
+def test_a_deleted_ticket_takes_its_archived_clocks_along(apply: Apply) -> None:
+    apply(sla(BOTH))
+    kept, deleted = (
+        make_ticket(name, "2026-03-02 10:00", state="resolved", responded="2026-03-02 10:10",
+                    resolved="2026-03-02 11:00")
+        for name in ("kept", "deleted")
+    )  # fmt: skip
+    evaluate_agreement(agreement("sla"), as_of=at("2026-03-02 12:00"))
+    assert len(clock_results()) == 4
+    deleted.delete()
+    assert {c.ticket_id for c in clock_results()} == {kept.pk}

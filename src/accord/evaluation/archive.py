@@ -122,6 +122,23 @@ def _replace_leaves(agreement_id: int, name: str, tickets: IntArray, settled: Se
         _insert(agreement_id, name, content)
 
 
+def forget(tickets: IntArray) -> None:
+    """Drop the archived clocks of these tickets under every agreement (rows of deleted
+    tickets go by cascade; archived clocks name tickets only inside their blocks)."""
+    if not tickets.size:
+        return
+    holding = ClockArchive.objects.filter(
+        first_ticket__lte=int(tickets.max()), last_ticket__gte=int(tickets.min())
+    )
+    for agreement_id, name in holding.values_list("agreement_id", "target_name").distinct():
+        _replace_leaves(agreement_id, name, tickets, Settled.empty())
+
+
+def forget_deleted_ticket(sender: Any, instance: Any, **_: Any) -> None:
+    """post_delete of a Ticket."""
+    forget(np.array([instance.pk], np.int64))
+
+
 def _leaf_of(firsts: IntArray, tickets: IntArray) -> IntArray:
     """The index of each ticket's leaf among blocks starting at `firsts` (the first block
     also takes tickets below it)."""
