@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accord.accounts.models import Role
 from accord.accounts.services import create_user
+from accord.agreements.jobs import run_lifecycle
 from accord.catalogue.models import Party, Subject
 from accord.manifests.apply import apply_paths
 from accord.measurements.demo import DEFAULT_SEED, generate
@@ -35,7 +36,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         plan = apply_paths([DEMO_MANIFESTS], effective_from=timezone.now())
         self.stdout.write(f"demo manifests: {plan.summary()}")
-        report = generate(as_of=options["as_of"] or timezone.now(), seed=options["seed"])
+        as_of = options["as_of"] or timezone.now()
+        # The dates of the manifests have come: agreements move on as the worker's
+        # lifecycle job would move them, before their measurements are evaluated.
+        moved = run_lifecycle(now=as_of)
+        self.stdout.write("lifecycle: " + ", ".join(f"{k} {v}" for k, v in moved.items() if v))
+        report = generate(as_of=as_of, seed=options["seed"])
         self.stdout.write("\n".join(report.lines()))
         username, password = ensure_demo_admin(Path(settings.DATA_DIR))
         people = ensure_demo_people(password)
