@@ -40,7 +40,8 @@ class Command(BaseCommand):
         # The dates of the manifests have come: agreements move on as the worker's
         # lifecycle job would move them, before their measurements are evaluated.
         moved = run_lifecycle(now=as_of)
-        self.stdout.write("lifecycle: " + ", ".join(f"{k} {v}" for k, v in moved.items() if v))
+        steps = ", ".join(f"{k} {v}" for k, v in moved.items() if v)
+        self.stdout.write(f"lifecycle: {steps or 'nothing to move on'}")
         report = generate(as_of=as_of, seed=options["seed"])
         self.stdout.write("\n".join(report.lines()))
         username, password = ensure_demo_admin(Path(settings.DATA_DIR))
