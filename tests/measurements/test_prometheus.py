@@ -4,6 +4,7 @@ against a real Prometheus (Debian `prometheus`) scraping an exporter the test ru
 from __future__ import annotations
 
 import json
+import logging
 import math
 import shutil
 import socket
@@ -224,7 +225,9 @@ def northwind_on(northwind: Path, db: None) -> Callable[[str], None]:
     return apply
 
 
-def test_targets_command_and_job(stand_in: StandIn, northwind_on: Callable[[str], None]) -> None:
+def test_targets_command_and_job(
+    stand_in: StandIn, northwind_on: Callable[[str], None], caplog: pytest.LogCaptureFixture
+) -> None:
     northwind_on(stand_in.url)
     found = ratio_targets(at=NOW)
     assert [t.series for t in found] == [SERIES]
@@ -257,6 +260,22 @@ def test_targets_command_and_job(stand_in: StandIn, northwind_on: Callable[[str]
     assert "HTTP 400: bad_data" in done.result["series"][0]
     following = Job.objects.get(kind=SYNC_JOB, done_at__isnull=True)
     assert following.due_at - done.done_at == timedelta(seconds=300)
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING and SERIES in r.message]
+    assert len(warned) == 1 and "HTTP 400" in warned[0].message
+
+    # The same failure next time is not said again; the recovery is.
+    def run_following() -> list[str]:
+        Job.objects.exclude(kind=SYNC_JOB).delete()  # evaluations the syncs asked for
+        caplog.clear()
+        Job.objects.filter(kind=SYNC_JOB, done_at__isnull=True).update(due_at=done.done_at)
+        claimed = claim_next("test")
+        assert claimed is not None and claimed.kind == SYNC_JOB
+        run_job(claimed)
+        return [r.message for r in caplog.records if r.levelno >= logging.WARNING]
+
+    assert run_following() == []
+    stand_in.respond = per_second(1.0)
+    assert run_following() == [f"prometheus-sync: {SERIES}: synchronised again"]
 
 
 # --- a real Prometheus -------------------------------------------------------------------

@@ -243,7 +243,26 @@ def sync_job(job: Job) -> dict[str, Any]:
     once with `{"agreement": name}`. A target that fails is logged and listed in the
     result, and the next run is its retry: raising would only retry every target."""
     reports = sync_prometheus(agreement=(job.payload or {}).get("agreement"))
-    failed = [r.summary() for r in reports if r.error]
-    for line in failed:
-        log.warning("prometheus-sync: %s", line)
-    return {"series": [r.summary() for r in reports], "failed": len(failed)}
+    failed = {r.series: r.summary() for r in reports if r.error}
+    before = _failed_last_time(job)
+    for series, line in failed.items():
+        # A Prometheus that stays down is said once, not every few minutes.
+        again = before.get(series) == line
+        log.log(logging.DEBUG if again else logging.WARNING, "prometheus-sync: %s", line)
+    for series in sorted(set(before) - set(failed)):
+        log.warning("prometheus-sync: %s: synchronised again", series)
+    return {"series": [r.summary() for r in reports], "failed": len(failed), "errors": failed}
+
+
+def _failed_last_time(job: Job) -> dict[str, str]:
+    """series → failure the previous periodic sync reported (none for a sync asked for)."""
+    if job.payload:
+        return {}
+    previous = (
+        Job.objects.filter(kind=SYNC_JOB, done_at__isnull=False, payload={})
+        .exclude(pk=job.pk)
+        .order_by("-done_at")
+        .first()
+    )
+    errors = (previous.result or {}).get("errors") if previous else None
+    return dict(errors) if isinstance(errors, dict) else {}
