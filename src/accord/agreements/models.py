@@ -32,6 +32,31 @@ class Calendar(NamedModel):
     builtin = models.BooleanField(default=False, editable=False)
 
 
+class CalendarVersion(models.Model):
+    """Service hours a calendar had before a change, in force until `until` (SEMANTICS
+    §10: calendars are effective-dated). The calendar row itself holds the hours in force
+    from its latest version's `until` on; a calendar never changed has no versions."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="versions")
+    until = models.DateTimeField()
+    timezone = models.CharField(max_length=64)
+    weekly = models.JSONField(default=list)
+    holiday_country = models.CharField(max_length=8, blank=True)
+    holiday_subdivision = models.CharField(max_length=16, blank=True)
+    holiday_dates = models.JSONField(default=list, blank=True)
+    # [{"date": ISO, "kind": "open" | "closed", "intervals": [[start, end], …], "reason": …}]
+    exceptions = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["calendar", "until"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "until"], name="calendar_version_until")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.calendar.name} until {self.until:%Y-%m-%d %H:%M}"
+
+
 class CalendarException(models.Model):
     class Kind(models.TextChoices):
         OPEN = "open", "extra opening"

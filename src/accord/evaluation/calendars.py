@@ -9,12 +9,19 @@ extra openings and closures; an agreement's temporary changes of service hours b
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import holidays
+import numpy as np
 
-from accord.agreements.models import BUILTIN_24X7, Calendar, TemporaryChange
+from accord.agreements.models import (
+    BUILTIN_24X7,
+    Calendar,
+    CalendarException,
+    CalendarVersion,
+    TemporaryChange,
+)
 from accord.engine.calendar import (
     TWENTY_FOUR_SEVEN,
     CalendarOverride,
@@ -23,6 +30,7 @@ from accord.engine.calendar import (
     compile_calendar,
 )
 from accord.evaluation.fields import epoch_seconds
+from accord.evaluation.loading import IntArray
 
 YEAR_S = 365 * 86_400
 # Temporary changes that have been (or are) in force; a requested or rejected one never was.
@@ -41,9 +49,10 @@ def years_between(start: int, end: int) -> range:
     return range(max(first, 1970), last + 1)
 
 
-def calendar_spec(calendar: Calendar, years: Iterable[int]) -> CalendarSpec:
-    """The engine's form of a stored calendar, with holidays for `years`."""
-    if calendar.builtin and calendar.name == BUILTIN_24X7:
+def calendar_spec(calendar: Calendar | CalendarVersion, years: Iterable[int]) -> CalendarSpec:
+    """The engine's form of a stored calendar (or of one of its earlier versions), with
+    holidays for `years`."""
+    if isinstance(calendar, Calendar) and calendar.builtin and calendar.name == BUILTIN_24X7:
         return TWENTY_FOUR_SEVEN
     weekly = tuple(tuple((int(s), int(e)) for s, e in day) for day in calendar.weekly)
     closed = {date.fromisoformat(text) for text in calendar.holiday_dates}
@@ -57,9 +66,9 @@ def calendar_spec(calendar: Calendar, years: Iterable[int]) -> CalendarSpec:
         )
     extra_open: list[tuple[date, int, int]] = []
     extra_closed: list[tuple[date, int, int]] = []
-    for exception in calendar.exceptions.all():
-        into = extra_open if exception.kind == exception.Kind.OPEN else extra_closed
-        into.extend((exception.date, int(s), int(e)) for s, e in exception.intervals)
+    for day, kind, intervals in _exceptions(calendar):
+        into = extra_open if kind == CalendarException.Kind.OPEN else extra_closed
+        into.extend((day, int(s), int(e)) for s, e in intervals)
     return CalendarSpec(
         timezone=calendar.timezone,
         weekly=weekly,
@@ -67,6 +76,14 @@ def calendar_spec(calendar: Calendar, years: Iterable[int]) -> CalendarSpec:
         extra_open=tuple(extra_open),
         extra_closed=tuple(extra_closed),
     )
+
+
+def _exceptions(calendar: Calendar | CalendarVersion) -> list[tuple[date, str, list[list[int]]]]:
+    if isinstance(calendar, CalendarVersion):
+        return [
+            (date.fromisoformat(e["date"]), e["kind"], e["intervals"]) for e in calendar.exceptions
+        ]
+    return [(e.date, e.kind, e.intervals) for e in calendar.exceptions.all()]
 
 
 def changes_in_force(agreement_id: int) -> list[TemporaryChange]:
@@ -79,36 +96,65 @@ def changes_in_force(agreement_id: int) -> list[TemporaryChange]:
 
 @dataclass
 class Calendars:
-    """Compiles each (calendar, with or without the agreement's changes) once over a range."""
+    """Compiles each (calendar, with or without the agreement's changes, version) once
+    over a range.
+
+    Calendars are effective-dated (SEMANTICS §10). A calendar's *versions* are its
+    earlier hours, each in force until the next, and its current ones. `compiled(…)`
+    gives the hours in force at each instant (availability, scheduled time);
+    `compiled(…, version=k)` one version's hours throughout, for ticket clocks, which
+    keep the hours in force at their start (`version_of`)."""
 
     start: int
     end: int
     changes: Sequence[TemporaryChange] = ()
-    _specs: dict[int, CalendarSpec] = field(default_factory=dict)
-    _compiled: dict[tuple[int, bool], CompiledCalendar] = field(default_factory=dict)
+    _versions: dict[int, list[tuple[int, CalendarSpec]]] = field(default_factory=dict)
+    _compiled: dict[tuple[int, bool, int | None], CompiledCalendar] = field(default_factory=dict)
+
+    def versions(self, calendar: Calendar) -> list[tuple[int, CalendarSpec]]:
+        """(in force from, hours) of each version, oldest first (the first from 0)."""
+        if calendar.pk not in self._versions:
+            years = years_between(self.start, self.end)
+            found, since = [], 0
+            if not calendar.builtin:
+                for earlier in calendar.versions.order_by("until"):
+                    found.append((since, calendar_spec(earlier, years)))
+                    since = epoch_seconds(earlier.until)
+            found.append((since, calendar_spec(calendar, years)))
+            self._versions[calendar.pk] = found
+        return self._versions[calendar.pk]
+
+    def version_of(self, calendar: Calendar, instants: IntArray) -> IntArray:
+        """The index of the version in force at each instant."""
+        starts = np.array([since for since, _ in self.versions(calendar)], np.int64)
+        return np.maximum(np.searchsorted(starts, instants, "right") - 1, 0).astype(np.int64)
 
     def spec(self, calendar: Calendar) -> CalendarSpec:
-        if calendar.pk not in self._specs:
-            self._specs[calendar.pk] = calendar_spec(calendar, years_between(self.start, self.end))
-        return self._specs[calendar.pk]
+        """The hours in force at each instant: the current ones, the earlier versions as
+        overrides within their dates."""
+        versions = self.versions(calendar)
+        *earlier, (_, current) = versions
+        if not earlier:
+            return current
+        overrides = tuple(
+            CalendarOverride(since, versions[k + 1][0], spec)
+            for k, (since, spec) in enumerate(earlier)
+            if versions[k + 1][0] > since
+        )
+        return replace(current, overrides=overrides)
 
-    def compiled(self, calendar: Calendar, *, with_changes: bool) -> CompiledCalendar:
+    def compiled(
+        self, calendar: Calendar, *, with_changes: bool, version: int | None = None
+    ) -> CompiledCalendar:
         """`with_changes`: the agreement's temporary service hours apply within their dates
-        (for targets that follow the agreement's service hours)."""
+        (for targets that follow the agreement's service hours). `version`: that
+        version's hours throughout, else those in force at each instant."""
         overrides = self.overrides() if with_changes else ()
-        key = (calendar.pk, bool(overrides))
+        key = (calendar.pk, bool(overrides), version)
         if key not in self._compiled:
-            spec = self.spec(calendar)
+            spec = self.spec(calendar) if version is None else self.versions(calendar)[version][1]
             if overrides:
-                spec = CalendarSpec(
-                    timezone=spec.timezone,
-                    weekly=spec.weekly,
-                    closed_dates=spec.closed_dates,
-                    extra_open=spec.extra_open,
-                    extra_closed=spec.extra_closed,
-                    overrides=overrides,
-                    always_open=spec.always_open,
-                )
+                spec = replace(spec, overrides=(*spec.overrides, *overrides))
             self._compiled[key] = compile_calendar(spec, self.start, self.end)
         return self._compiled[key]
 

@@ -69,9 +69,20 @@ def evaluate_ticket_clocks(
             if terms.metric not in TICKET_METRICS:
                 continue
             rows = np.flatnonzero(in_segment & matches(terms.target.where or {}, tickets))
-            if rows.size:
+            # A clock keeps the service hours in force at its start (SEMANTICS §10).
+            hours = calendars.version_of(terms.calendar, tickets.opened[rows])
+            for version in np.unique(hours).tolist():
                 groups.append(
-                    _evaluate(terms, segment.version.pk, rows, tickets, events, calendars, as_of)
+                    _evaluate(
+                        terms,
+                        segment.version.pk,
+                        rows[hours == version],
+                        tickets,
+                        events,
+                        calendars,
+                        as_of,
+                        calendar_version=version,
+                    )
                 )
     return groups
 
@@ -141,11 +152,15 @@ def _evaluate(
     events: Events,
     calendars: Calendars,
     as_of: int,
+    *,
+    calendar_version: int,
 ) -> ClockGroup:
     given = clock_inputs(terms, rows, tickets, events, calendars)
     percents, leads, labels = warnings_of(terms.target)
     result = evaluate_clocks(
-        calendars.compiled(terms.calendar, with_changes=terms.follows_agreement_hours),
+        calendars.compiled(
+            terms.calendar, with_changes=terms.follows_agreement_hours, version=calendar_version
+        ),
         start=given.start,
         stop=given.stop,
         threshold=given.threshold,

@@ -84,8 +84,11 @@ def explain_ticket(
         (int(s), int(e), _reason(states[c], terms))
         for s, e, c in zip(given.pause_start, given.pause_end, given.pause_state, strict=True)
     ]
+    hours = int(calendars.version_of(terms.calendar, tickets.opened)[0])  # at its start
     explanation = explain_clock(
-        calendars.compiled(terms.calendar, with_changes=terms.follows_agreement_hours),
+        calendars.compiled(
+            terms.calendar, with_changes=terms.follows_agreement_hours, version=hours
+        ),
         start=int(given.start[0]),
         stop=int(given.stop[0]),
         threshold=int(given.threshold[0]),

@@ -132,6 +132,7 @@ class Scope:
                 parts.append((calendar.holiday_country, calendar.holiday_subdivision))
                 parts.append(calendar.holiday_dates)
                 parts.append(list(calendar.exceptions.values_list("date", "kind", "intervals")))
+                parts.append(list(calendar.versions.values_list("until", flat=True)))
         for change in self.changes:
             hours = change.service_hours_id
             parts.append((change.pk, change.start, change.end, hours, change.target_overrides))

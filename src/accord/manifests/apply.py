@@ -103,11 +103,16 @@ def _check_names_unique_across_subjects(
 def _execute(plan: Plan, desired: list[Desired], effective_from: datetime) -> None:
     by_key = {(d.kind, d.name): d for d in desired}
     writes = [c for c in plan.changes if c.action in {"create", "update"}]
-    names = writers.Names()
+    names = writers.Names(effective_from)
     for kind in state.KINDS:
         for change in (c for c in writes if c.kind == kind):
             doc = by_key[(kind, change.name)]
-            writers.WRITERS[kind](doc.name, doc.title, doc.spec, names)
+            try:
+                writers.WRITERS[kind](doc.name, doc.title, doc.spec, names)
+            except VersionError as exc:  # a calendar's hours changed before its last change
+                raise ManifestInvalid(
+                    [ManifestError(doc.file, doc.line, doc.kind, doc.name, None, str(exc))]
+                ) from None
         names.refresh()
         if kind == "Service":  # every subject exists now: dependencies can point anywhere
             _link_subjects(writes, by_key, names)

@@ -6,7 +6,7 @@ a second pass (`link_*`) so that objects may refer to each other in any order.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from accord.agreements.models import (
@@ -14,17 +14,20 @@ from accord.agreements.models import (
     AgreementVersion,
     Calendar,
     CalendarException,
+    CalendarVersion,
     MaintenanceWindow,
     TemporaryChange,
 )
-from accord.agreements.services import create_version
+from accord.agreements.services import VersionError, create_version
 from accord.catalogue.models import Contact, DataSource, Dependency, Party, Subject
 
 
 class Names:
-    """Name → object lookups, refreshed after each kind is written."""
+    """Name → object lookups, refreshed after each kind is written; and when changed
+    terms come into force (`accord apply --effective-from`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, effective_from: datetime | None = None) -> None:
+        self.effective_from = effective_from
         self.refresh()
 
     def refresh(self) -> None:
@@ -51,29 +54,83 @@ def write_party(name: str, title: str, spec: dict[str, Any], names: Names) -> No
 
 
 def write_calendar(name: str, title: str, spec: dict[str, Any], names: Names) -> None:
-    holidays = spec.get("holidays") or {}
-    calendar, _ = Calendar.objects.update_or_create(
-        name=name,
-        defaults={
-            "title": title,
-            "timezone": spec["timezone"],
-            "weekly": [[list(i) for i in day] for day in spec["weekly"]],
-            "holiday_country": holidays.get("country") or "",
-            "holiday_subdivision": holidays.get("subdivision") or "",
-            "holiday_dates": [d.isoformat() for d in holidays.get("dates") or []],
-        },
-    )
+    """The calendar as the manifest has it. Changed hours come into force at the apply's
+    effective instant: the hours they replace are kept as a CalendarVersion until then
+    (SEMANTICS §10)."""
+    terms = calendar_terms(spec)
+    existing = names.calendars.get(name)
+    if existing is not None and stored_terms(existing) != terms:
+        _keep_version(existing, names.effective_from)
+    exceptions = terms.pop("exceptions")
+    calendar, _ = Calendar.objects.update_or_create(name=name, defaults={"title": title, **terms})
     calendar.exceptions.all().delete()
     CalendarException.objects.bulk_create(
         CalendarException(
             calendar=calendar,
-            date=e["date"],
+            date=date.fromisoformat(e["date"]),
             kind=e["kind"],
-            intervals=[list(i) for i in e["intervals"]],
-            reason=e.get("reason") or "",
+            intervals=e["intervals"],
+            reason=e["reason"],
         )
-        for e in spec.get("exceptions") or []
+        for e in exceptions
     )
+
+
+def calendar_terms(spec: dict[str, Any]) -> dict[str, Any]:
+    """A Calendar manifest's service hours, as CalendarVersion fields."""
+    holidays = spec.get("holidays") or {}
+    return {
+        "timezone": spec["timezone"],
+        "weekly": [[list(i) for i in day] for day in spec["weekly"]],
+        "holiday_country": holidays.get("country") or "",
+        "holiday_subdivision": holidays.get("subdivision") or "",
+        "holiday_dates": [d.isoformat() for d in holidays.get("dates") or []],
+        "exceptions": [
+            {
+                "date": _iso_date(e["date"]),
+                "kind": e["kind"],
+                "intervals": [list(i) for i in e["intervals"]],
+                "reason": e.get("reason") or "",
+            }
+            for e in spec.get("exceptions") or []
+        ],
+    }
+
+
+def _iso_date(value: date | str) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def stored_terms(calendar: Calendar) -> dict[str, Any]:
+    """The service hours a calendar row holds, in the form of `calendar_terms`."""
+    return {
+        "timezone": calendar.timezone,
+        "weekly": calendar.weekly,
+        "holiday_country": calendar.holiday_country,
+        "holiday_subdivision": calendar.holiday_subdivision,
+        "holiday_dates": calendar.holiday_dates,
+        "exceptions": [
+            {
+                "date": e.date.isoformat(),
+                "kind": e.kind,
+                "intervals": e.intervals,
+                "reason": e.reason,
+            }
+            for e in calendar.exceptions.order_by("date", "kind", "pk")
+        ],
+    }
+
+
+def _keep_version(calendar: Calendar, until: datetime | None) -> None:
+    if until is None:
+        raise VersionError(f"calendar {calendar.name}: changed hours need a start instant")
+    latest = calendar.versions.order_by("-until").first()
+    if latest is not None and latest.until >= until:
+        raise VersionError(
+            f"calendar {calendar.name}: changed hours must come into force after its"
+            f" previous change ({latest.until:%Y-%m-%d %H:%M} UTC), not {until:%Y-%m-%d %H:%M}"
+        )
+    CalendarVersion.objects.create(calendar=calendar, until=until, **stored_terms(calendar))
 
 
 def write_data_source(name: str, title: str, spec: dict[str, Any], names: Names) -> None:
