@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from accord.agreements.models import (
@@ -5,6 +7,7 @@ from accord.agreements.models import (
     AgreementVersion,
     Calendar,
     CalendarException,
+    CalendarVersion,
     MaintenanceWindow,
     Target,
     TemporaryChange,
@@ -16,11 +19,24 @@ class CalendarExceptionInline(admin.TabularInline):
     extra = 0
 
 
+class CalendarVersionInline(admin.TabularInline):
+    """Earlier hours, kept by `accord apply` (read only: history is not edited)."""
+
+    model = CalendarVersion
+    extra = 0
+    fields = ["until", "timezone", "weekly", "holiday_country", "holiday_dates", "exceptions"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Calendar)
 class CalendarAdmin(admin.ModelAdmin):
     list_display = ["name", "timezone", "holiday_country", "builtin"]
     search_fields = ["name", "title"]
-    inlines = [CalendarExceptionInline]
+    inlines = [CalendarExceptionInline, CalendarVersionInline]
 
 
 class VersionInline(admin.TabularInline):
