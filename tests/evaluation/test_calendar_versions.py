@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from accord.agreements.api import calendar_out
 from accord.agreements.models import Calendar, CalendarVersion
+from accord.agreements.schemas import CalendarOut
 from accord.evaluation.calendars import Calendars
 from accord.evaluation.services import evaluate_agreement
 from accord.manifests.apply import apply_paths
@@ -69,3 +71,12 @@ def test_a_change_cannot_come_before_the_last_one(apply: Apply, tmp_path: Path) 
     assert Calendar.objects.get(name="office").weekly[0] == [[480, 1080]]  # nothing written
     apply_paths([path], effective_from=T0.replace(month=4))
     assert CalendarVersion.objects.count() == 2
+
+
+def test_the_api_shows_the_earlier_hours(apply: Apply, tmp_path: Path) -> None:
+    apply(sla(BOTH, hours="office"))
+    apply_wider(tmp_path, "2026-03-05 00:00")
+    shown = CalendarOut.model_validate(calendar_out(Calendar.objects.get(name="office")))
+    assert shown.weekly[0] == [[480, 1080]]
+    (earlier,) = shown.earlier
+    assert earlier.until == at("2026-03-05 00:00") and earlier.weekly[0] == [[540, 1020]]

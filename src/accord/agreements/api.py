@@ -142,13 +142,15 @@ def get_underpinning(request: HttpRequest, name: str) -> dict[str, Any]:
 
 @router.get("/calendars", response=CalendarPage, summary="Service hours calendars")
 def list_calendars(request: HttpRequest, filters: Query[Paging]) -> dict[str, Any]:
-    calendars = visible_calendars(request.user).prefetch_related("exceptions").order_by("name")
+    calendars = (
+        visible_calendars(request.user).prefetch_related("exceptions", "versions").order_by("name")
+    )
     return page_of(filters, calendars, calendar_out)
 
 
 @router.get("/calendars/{name}", response=CalendarOut, summary="One calendar")
 def get_calendar(request: HttpRequest, name: str) -> dict[str, Any]:
-    calendars = visible_calendars(request.user).prefetch_related("exceptions")
+    calendars = visible_calendars(request.user).prefetch_related("exceptions", "versions")
     return calendar_out(get_object_or_404(calendars, name=name))
 
 
@@ -226,5 +228,17 @@ def calendar_out(calendar: Calendar) -> dict[str, Any]:
         "exceptions": [
             {"date": e.date, "kind": e.kind, "intervals": e.intervals, "reason": e.reason}
             for e in calendar.exceptions.all()
+        ],
+        "earlier": [
+            {
+                "until": v.until,
+                "timezone": v.timezone,
+                "weekly": v.weekly,
+                "holiday_country": v.holiday_country,
+                "holiday_subdivision": v.holiday_subdivision,
+                "holiday_dates": v.holiday_dates,
+                "exceptions": v.exceptions,
+            }
+            for v in calendar.versions.all()
         ],
     }

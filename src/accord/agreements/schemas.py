@@ -110,6 +110,16 @@ class CalendarExceptionOut(Schema):
     reason: str
 
 
+class CalendarVersionOut(Schema):
+    until: datetime = Field(description="these hours were in force until this instant")
+    timezone: str
+    weekly: list[list[list[int]]]
+    holiday_country: str
+    holiday_subdivision: str
+    holiday_dates: list[str]
+    exceptions: list[CalendarExceptionOut]
+
+
 class CalendarOut(Schema):
     name: str
     title: str
@@ -122,6 +132,9 @@ class CalendarOut(Schema):
     holiday_dates: list[str]
     builtin: bool
     exceptions: list[CalendarExceptionOut]
+    earlier: list[CalendarVersionOut] = Field(
+        description="the hours the calendar had before its changes, oldest first"
+    )
 
 
 class AgreementPage(Schema):
