@@ -219,26 +219,7 @@ def calendar_out(calendar: Calendar) -> dict[str, Any]:
     return {
         "name": calendar.name,
         "title": calendar.title,
-        "timezone": calendar.timezone,
-        "weekly": calendar.weekly,
-        "holiday_country": calendar.holiday_country,
-        "holiday_subdivision": calendar.holiday_subdivision,
-        "holiday_dates": [str(d) for d in calendar.holiday_dates or []],
+        **calendar.terms(),
         "builtin": calendar.builtin,
-        "exceptions": [
-            {"date": e.date, "kind": e.kind, "intervals": e.intervals, "reason": e.reason}
-            for e in calendar.exceptions.all()
-        ],
-        "earlier": [
-            {
-                "until": v.until,
-                "timezone": v.timezone,
-                "weekly": v.weekly,
-                "holiday_country": v.holiday_country,
-                "holiday_subdivision": v.holiday_subdivision,
-                "holiday_dates": v.holiday_dates,
-                "exceptions": v.exceptions,
-            }
-            for v in calendar.versions.all()
-        ],
+        "earlier": [{"until": v.until, **v.terms()} for v in calendar.versions.all()],
     }

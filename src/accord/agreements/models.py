@@ -10,6 +10,7 @@ services covered, review dates) is the agreement's current description.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,36 @@ class Calendar(NamedModel):
     holiday_subdivision = models.CharField(max_length=16, blank=True)
     holiday_dates = models.JSONField(default=list, blank=True)  # ISO dates closed all day
     builtin = models.BooleanField(default=False, editable=False)
+
+    def terms(self) -> dict[str, Any]:
+        """The service hours, in the form a CalendarVersion keeps them."""
+        return {
+            "timezone": self.timezone,
+            "weekly": self.weekly,
+            "holiday_country": self.holiday_country,
+            "holiday_subdivision": self.holiday_subdivision,
+            "holiday_dates": self.holiday_dates,
+            "exceptions": sorted_exceptions(
+                {"date": e.date.isoformat(), "kind": e.kind, "intervals": e.intervals,
+                 "reason": e.reason}
+                for e in self.exceptions.all()
+            ),
+        }  # fmt: skip
+
+
+def sorted_exceptions(exceptions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dated exceptions in one order (date, kind, hours), however they were listed."""
+    return sorted(exceptions, key=lambda e: (e["date"], e["kind"], e["intervals"], e["reason"]))
+
+
+TERMS = (
+    "timezone",
+    "weekly",
+    "holiday_country",
+    "holiday_subdivision",
+    "holiday_dates",
+    "exceptions",
+)
 
 
 class CalendarVersion(models.Model):
@@ -55,6 +86,9 @@ class CalendarVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.calendar.name} until {self.until:%Y-%m-%d %H:%M}"
+
+    def terms(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in TERMS}
 
 
 class CalendarException(models.Model):

@@ -17,6 +17,7 @@ from accord.agreements.models import (
     CalendarVersion,
     MaintenanceWindow,
     TemporaryChange,
+    sorted_exceptions,
 )
 from accord.agreements.services import VersionError, create_version
 from accord.catalogue.models import Contact, DataSource, Dependency, Party, Subject
@@ -59,7 +60,7 @@ def write_calendar(name: str, title: str, spec: dict[str, Any], names: Names) ->
     (SEMANTICS §10)."""
     terms = calendar_terms(spec)
     existing = names.calendars.get(name)
-    if existing is not None and stored_terms(existing) != terms:
+    if existing is not None and existing.terms() != terms:
         _keep_version(existing, names.effective_from)
     exceptions = terms.pop("exceptions")
     calendar, _ = Calendar.objects.update_or_create(name=name, defaults={"title": title, **terms})
@@ -85,7 +86,7 @@ def calendar_terms(spec: dict[str, Any]) -> dict[str, Any]:
         "holiday_country": holidays.get("country") or "",
         "holiday_subdivision": holidays.get("subdivision") or "",
         "holiday_dates": [d.isoformat() for d in holidays.get("dates") or []],
-        "exceptions": [
+        "exceptions": sorted_exceptions(
             {
                 "date": _iso_date(e["date"]),
                 "kind": e["kind"],
@@ -93,32 +94,12 @@ def calendar_terms(spec: dict[str, Any]) -> dict[str, Any]:
                 "reason": e.get("reason") or "",
             }
             for e in spec.get("exceptions") or []
-        ],
+        ),
     }
 
 
 def _iso_date(value: date | str) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
-
-
-def stored_terms(calendar: Calendar) -> dict[str, Any]:
-    """The service hours a calendar row holds, in the form of `calendar_terms`."""
-    return {
-        "timezone": calendar.timezone,
-        "weekly": calendar.weekly,
-        "holiday_country": calendar.holiday_country,
-        "holiday_subdivision": calendar.holiday_subdivision,
-        "holiday_dates": calendar.holiday_dates,
-        "exceptions": [
-            {
-                "date": e.date.isoformat(),
-                "kind": e.kind,
-                "intervals": e.intervals,
-                "reason": e.reason,
-            }
-            for e in calendar.exceptions.order_by("date", "kind", "pk")
-        ],
-    }
 
 
 def _keep_version(calendar: Calendar, until: datetime | None) -> None:
@@ -130,7 +111,7 @@ def _keep_version(calendar: Calendar, until: datetime | None) -> None:
             f"calendar {calendar.name}: changed hours must come into force after its"
             f" previous change ({latest.until:%Y-%m-%d %H:%M} UTC), not {until:%Y-%m-%d %H:%M}"
         )
-    CalendarVersion.objects.create(calendar=calendar, until=until, **stored_terms(calendar))
+    CalendarVersion.objects.create(calendar=calendar, until=until, **calendar.terms())
 
 
 def write_data_source(name: str, title: str, spec: dict[str, Any], names: Names) -> None:
