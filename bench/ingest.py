@@ -43,6 +43,7 @@ SERVICENOW_LOG = REPO / "tests" / "data" / "incident_event_log.csv.zip"
 POSTGRES = "postgres://postgres@127.0.0.1:5432/{name}"
 TARGET_TICKETS_PER_S = 50_000
 TARGET_SERVICENOW_S = 10.0
+DB_PREFIX = "accord_bench_"  # --db-prefix
 Log = Callable[[str], None]
 
 
@@ -74,7 +75,14 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--data", type=Path, help="keep generated files here (reused)")
     parser.add_argument("--json", action="store_true", help="print only the JSON results")
+    parser.add_argument(
+        "--db-prefix",
+        default="accord_bench_",
+        help="name prefix of the scratch PostgreSQL databases",
+    )
     options = parser.parse_args()
+    global DB_PREFIX
+    DB_PREFIX = options.db_prefix
     sizes = [int(size) for size in options.sizes.split(",") if size]
     log: Log = (lambda _: None) if options.json else (lambda line: print(line, file=sys.stderr))
     runs: list[Run] = []
@@ -190,7 +198,7 @@ def scratch_database(database: str, temp: Path, name: str) -> Iterator[str]:
         return
     import psycopg
 
-    scratch = f"accord_bench_{name}_{os.getpid()}"
+    scratch = f"{DB_PREFIX}{name}_{os.getpid()}"
     admin = POSTGRES.format(name="postgres")
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {scratch}")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from accord.measurements.bulk import Bulk
 from accord.measurements.models import Ticket, TicketEvent
 from tests.measurements.conftest import run_import
 
@@ -133,3 +134,27 @@ def test_jsonl_events(write: Write, tickets: None) -> None:
         "1",
     )
     assert event.ticket == Ticket.objects.get(external_id="T1")
+
+
+@pytest.mark.parametrize("code_point_order", [True, False])
+@pytest.mark.parametrize("batch_size", ["2", "10000"])
+def test_events_find_their_tickets_however_far_apart_their_ids_are(
+    write: Write, batch_size: str, code_point_order: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's ticket ids are looked up by one scan of their range of the key when the
+    range holds few other tickets and the database orders text as Python does, else one
+    by one."""
+    if not code_point_order:  # as a PostgreSQL database with a language's collation
+        monkeypatch.setattr(Bulk, "orders_text_by_code_point", lambda self: False)
+    ids = [f"T{i:02d}" for i in range(20)]
+    text = "id,opened_at\n" + "".join(f"{t},2025-03-01T09:00:00Z\n" for t in ids)
+    assert run_import("tickets", write("tickets.csv", text)).status == 0
+    wanted = ["T05", "T06", "T00", "T19", "T07x", "T06"]
+    events = "ticket_id,at,state\n" + "".join(
+        f"{t},2025-03-01T1{i}:00:00Z,new\n" for i, t in enumerate(wanted)
+    )
+    outcome = run_import("events", write("events.csv", events), "--batch-size", batch_size)
+    assert outcome.summary == "read 6, created 5, updated 0, unchanged 0, rejected 1"
+    assert "events.csv:6: column ticket_id" in outcome.err  # T07x: in the range, no ticket
+    counts = {t: TicketEvent.objects.filter(ticket__external_id=t).count() for t in ids}
+    assert {t: n for t, n in counts.items() if n} == {"T00": 1, "T05": 1, "T06": 2, "T19": 1}

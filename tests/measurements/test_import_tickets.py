@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from accord.catalogue.models import Party, Subject
+from accord.measurements import importers
 from accord.measurements.models import Ticket
 from tests.measurements.conftest import run_import
 
@@ -284,3 +286,34 @@ def test_an_errors_file_that_cannot_be_written_imports_nothing(
     assert outcome.status == 1
     assert "--errors:" in outcome.err
     assert not Ticket.objects.exists()
+
+
+def test_plain_chunks_and_quoted_ones_read_alike(write: Write, db: None) -> None:
+    rows = [f"T{i},2025-03-01T09:00:00Z,plain {i}" for i in range(5)]
+    rows += ['T5,bad,"quoted, with a comma"', "T6,2025-03-01T09:00:00Z,after"]
+    text = "id,opened_at,note\r\n" + "\r\n".join(rows)  # no line break at the end
+    outcome = run_import("tickets", write("t.csv", text), "--batch-size", "2")
+    assert "t.csv:7: column opened_at" in outcome.err  # T5: line numbers survive the switch
+    notes = dict(Ticket.objects.values_list("external_id", "attributes"))
+    assert notes == {f"T{i}": {"note": f"plain {i}"} for i in range(5)} | {"T6": {"note": "after"}}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL parses on a thread")
+def test_a_file_parsed_in_a_child_process_imports_alike(
+    write: Write, service: Subject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importers, "PARSE_IN_PROCESS_FROM_BYTES", 0)
+    path = write("bad.csv", BAD_ROWS)
+    outcome = run_import("tickets", path, "--batch-size", "3")
+    assert outcome.summary == "read 10, created 2, updated 0, unchanged 0, rejected 8"
+    assert f"{path}:4: column opened_at" in outcome.err
+    assert f"{path}:8: 4 fields where the header has 7" in outcome.err
+    assert set(Ticket.objects.values_list("external_id", flat=True)) == {"G1", "G2"}
+    text = "id,opened_at,category,group\nT1,2025-03-01T09:00:00Z,a,\nT2,2025-03-01T09:00:00Z,b,c\n"
+    assert run_import("tickets", write("t.csv", text)).status == 0
+    assert dict(
+        Ticket.objects.filter(external_id__startswith="T").values_list("external_id", "attributes")
+    ) == {
+        "T1": {"category": "a"},
+        "T2": {"category": "b", "group": "c"},
+    }

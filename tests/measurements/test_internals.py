@@ -1,15 +1,20 @@
-"""Small pieces of the bulk path: the reader thread, duplicate runs, sequence numbers."""
+"""Small pieces of the bulk path: the reader thread and process, duplicate runs, sequence
+numbers, JSON columns."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 
 import pytest
 
-from accord.measurements.importers.background import ahead
+from accord.measurements.batches import TextMaps
+from accord.measurements.importers.background import ahead, ahead_in_process
 from accord.measurements.importers.base import unique_runs
-from accord.measurements.storage import _positions_in_runs
+from accord.measurements.importers.errors import RowError
+from accord.measurements.importers.reading import NOTHING
+from accord.measurements.storage import _json_column, _positions_in_runs, json_text
 
 
 def test_items_come_through_in_order() -> None:
@@ -50,3 +55,52 @@ def test_unique_runs_split_only_at_a_repeated_key() -> None:
 def test_positions_in_runs() -> None:
     assert _positions_in_runs([7, 7, 7, 9, 9, 3]) == [0, 1, 2, 0, 1, 0]
     assert _positions_in_runs([]) == []
+
+
+def test_text_maps_encode_as_json_text_does() -> None:
+    maps = TextMaps(
+        ["category", 'we{ir}d "key"', "ü"],
+        [["a", 'b"', "{x}"], ["1", "2\n", "é"], ["", "z\\", "y"]],
+    )
+    assert list(maps) == [
+        {"category": "a", 'we{ir}d "key"': "1", "ü": ""},
+        {"category": 'b"', 'we{ir}d "key"': "2\n", "ü": "z\\"},
+        {"category": "{x}", 'we{ir}d "key"': "é", "ü": "y"},
+    ]
+    assert _json_column(maps) == [json_text(m) for m in maps]
+    assert _json_column(list(maps)[1:]) == [json_text(m) for m in list(maps)[1:]]
+
+
+def test_a_reader_process_hands_over_items_in_order() -> None:
+    chunk = [{"a": "1"}, NOTHING, NOTHING]
+    assert list(ahead_in_process(iter([chunk, chunk]))) == [chunk, chunk]
+    received = next(ahead_in_process(iter([[NOTHING, NOTHING]])))
+    assert received[0] is NOTHING and received[1] is NOTHING  # the shared empty extras
+    maps = TextMaps(["k"], [["x", "y"]])
+    (again,) = ahead_in_process(iter([maps]))
+    assert isinstance(again, TextMaps) and again == maps and again.columns == maps.columns
+
+
+def test_a_reader_process_error_reaches_the_consumer() -> None:
+    def failing() -> Iterator[int]:
+        yield 1
+        raise RowError("opened_at", "yesterday", "not a date")
+
+    items = ahead_in_process(failing())
+    assert next(items) == 1
+    with pytest.raises(RowError) as caught:
+        next(items)
+    assert (caught.value.column, caught.value.value, caught.value.reason) == (
+        "opened_at",
+        "yesterday",
+        "not a date",
+    )
+
+
+def test_a_reader_process_that_dies_is_an_error_not_a_hang() -> None:
+    def dying() -> Iterator[int]:
+        yield 1
+        os._exit(3)
+
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        list(ahead_in_process(dying()))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any, NamedTuple, TypeVar
 
 from accord.measurements.instants import utc_text
@@ -101,6 +102,27 @@ class EventBatch(NamedTuple):
         return cls.from_rows(
             [EventRow(r.ticket, utc_text(r.at), r.state, r.priority, r.attributes) for r in records]
         )
+
+
+class TextMaps(list[Mapping[str, Any]]):
+    """A column of attribute maps that all hold the same keys, every value text (the
+    extra columns of a CSV chunk without an empty cell), kept with the columns they were
+    made from so that their JSON can be written column-wise (storage.json_column).
+
+    Any list made from it (a slice, `take`) is a plain list again.
+    """
+
+    def __init__(self, names: Sequence[str], columns: Sequence[Sequence[str]]) -> None:
+        pairs = [
+            zip(repeat(name), column, strict=False)
+            for name, column in zip(names, columns, strict=True)
+        ]
+        super().__init__(map(dict, zip(*pairs, strict=True)))
+        self.names = tuple(names)
+        self.columns = tuple(columns)
+
+    def __reduce__(self) -> tuple[type[TextMaps], tuple[Sequence[str], Sequence[Sequence[str]]]]:
+        return TextMaps, (self.names, self.columns)  # the maps are remade from the columns
 
 
 def size(batch: TicketBatch | EventBatch) -> int:

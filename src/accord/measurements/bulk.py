@@ -13,9 +13,10 @@ ORM lookups compare like with like) and with an explicit `+00` offset on Postgre
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import chain, islice
+from itertools import chain
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
@@ -27,6 +28,8 @@ Row = Sequence[Any]
 _SQLITE_MAX_PARAMS = 999  # the lowest limit SQLite builds have shipped with
 _IN_CHUNK = 900
 IMPORT_CACHE_KIB = 64 * 1024
+# Per connection: whether its database compares text by code point (Bulk.select_in_range).
+_CODE_POINT_ORDER: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 
 class Bulk:
@@ -134,6 +137,48 @@ class Bulk:
                 rows.extend(cursor.fetchall())
         return rows
 
+    def select_in_range(
+        self, sql: str, params: Sequence[Any], values: Sequence[str], key_at: int
+    ) -> list[tuple[Any, ...]] | None:
+        """Rows of `sql` — which ends with its key column, compared to `values` — that lie
+        between the least and the greatest of `values`, keeping those whose key (column
+        `key_at`) is one of them; None if that stretch holds more than twice as many rows,
+        or where the database orders text otherwise than Python (then use `select_in`).
+
+        A batch's keys usually lie close together in the key's index (exports list ids in
+        order): one scan of that stretch costs less than a look-up per key (half on
+        SQLite), and PostgreSQL, given thousands of keys, scans the whole table instead.
+        """
+        if not values or not self.orders_text_by_code_point():
+            return None
+        limit = 2 * len(values)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                sql + " BETWEEN %s AND %s LIMIT %s", [*params, min(values), max(values), limit + 1]
+            )
+            rows = cursor.fetchall()
+        if len(rows) > limit:
+            return None
+        keep = set(values)
+        return [row for row in rows if row[key_at] in keep]
+
+    def orders_text_by_code_point(self) -> bool:
+        """Whether the database compares text as Python does (by code point): SQLite's
+        BINARY collation does; PostgreSQL when the database's collation is C, POSIX or
+        C.UTF-8 (byte order, or glibc's code point order); others sort by language rules."""
+        if not self.postgres:
+            return True
+        known = _CODE_POINT_ORDER.get(self.connection)
+        if known is None:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT datcollate FROM pg_database WHERE datname = current_database()"
+                )
+                (collation,) = cursor.fetchone()
+            known = collation.lower() in {"c", "posix", "c.utf-8", "c.utf8"}
+            _CODE_POINT_ORDER[self.connection] = known
+        return known
+
     def write(
         self,
         model: type[Model],
@@ -178,18 +223,15 @@ class Bulk:
             values = ", ".join([row_marks] * count)
             return f"INSERT INTO {table} ({names}) VALUES {values} {on_conflict}"
 
-        full = len(rows) - len(rows) % per_statement
+        flat = list(chain.from_iterable(rows))  # the parameters of every row, sliced in C
+        step = per_statement * width
+        full = len(flat) - len(flat) % step
         with self.connection.cursor() as cursor:
             if full:
-                it = iter(rows[:full])
-                params = [
-                    list(chain.from_iterable(islice(it, per_statement)))
-                    for _ in range(full // per_statement)
-                ]
-                cursor.executemany(statement(per_statement), params)
-            if full < len(rows):
-                rest = rows[full:]
-                cursor.execute(statement(len(rest)), list(chain.from_iterable(rest)))
+                slices = (flat[start : start + step] for start in range(0, full, step))
+                cursor.executemany(statement(per_statement), slices)
+            if full < len(flat):
+                cursor.execute(statement((len(flat) - full) // width), flat[full:])
 
     def _copy_new(self, table: str, names: str, rows: Sequence[Row]) -> bool:
         try:

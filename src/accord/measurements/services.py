@@ -48,7 +48,7 @@ from accord.measurements.storage import (
     stored_points,
     stored_tickets,
     ticket_ids,
-    tickets_with_events,
+    ticket_ids_with_history,
     write_events,
     write_tickets,
 )
@@ -113,25 +113,42 @@ def add_event_batch(
     """`add_ticket_events` for a column-wise batch."""
     bulk = Bulk()
     with transaction.atomic():
-        ids = ticket_ids(bulk, source, dict.fromkeys(batch.ticket))
+        ids, with_history = ticket_ids_with_history(bulk, source, dict.fromkeys(batch.ticket))
         pks = list(map(ids.get, batch.ticket))
         # Tickets without events take the fast path (ordered by instant); the others
         # merge with their stored history.
         fast = order_key is by_instant
-        with_history = tickets_with_events(bulk, ids.values()) if fast else set()
-        fresh = [
-            i for i, pk in enumerate(pks) if fast and pk is not None and pk not in with_history
-        ]
-        counts = insert_histories(bulk, take(batch, fresh), [pks[i] for i in fresh])  # type: ignore[misc]
-        if len(fresh) < len(pks) - pks.count(None):
-            done = set(fresh)
-            merging = [i for i, pk in enumerate(pks) if pk is not None and i not in done]
-            counts.add(write_events(bulk, history_plans(bulk, batch, pks, merging, order_key)))
+        if fast and not with_history and None not in pks:  # the usual first import
+            counts = insert_histories(bulk, batch, pks)  # type: ignore[arg-type]
+        else:
+            counts = _add_events(bulk, batch, pks, with_history if fast else None, order_key)
     reason = f"no ticket with this id in source {source!r}"
     missing = [
         Rejection(i, "ticket", batch.ticket[i], reason) for i, pk in enumerate(pks) if pk is None
     ]
     return Result(counts, missing)
+
+
+def _add_events(
+    bulk: Bulk,
+    batch: EventBatch,
+    pks: Sequence[int | None],
+    with_history: set[int] | None,
+    order_key: OrderKey,
+) -> Counts:
+    """The events of known tickets: those without stored events (`with_history` given:
+    the fast path) inserted whole, the others merged with their stored history."""
+    fresh = (
+        [i for i, pk in enumerate(pks) if pk is not None and pk not in with_history]
+        if with_history is not None
+        else []
+    )
+    counts = insert_histories(bulk, take(batch, fresh), [pks[i] for i in fresh])  # type: ignore[misc]
+    if len(fresh) < len(pks) - pks.count(None):
+        done = set(fresh)
+        merging = [i for i, pk in enumerate(pks) if pk is not None and i not in done]
+        counts.add(write_events(bulk, history_plans(bulk, batch, pks, merging, order_key)))
+    return counts
 
 
 def upsert_ticket_histories(

@@ -7,14 +7,16 @@ transaction.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import islice, repeat
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 import numpy as np
 
-from accord.measurements.batches import EventBatch, EventRow, TicketBatch
+from accord.measurements.batches import EventBatch, EventRow, TextMaps, TicketBatch
 from accord.measurements.bulk import Bulk
 from accord.measurements.history import HistoryPlan, OrderKey, plan_history
 from accord.measurements.instants import utc_text
@@ -46,12 +48,13 @@ def stored_tickets(
     """external id → (id, *the stored values of TICKET_COLUMNS[2:-1]), instants as text."""
     columns = bulk.stored(Ticket, TICKET_COLUMNS[1:-1])
     table = bulk.table(Ticket)
-    sql = f"SELECT id, {columns} FROM {table} WHERE source = %s AND external_id {{in_}}"
+    sql = f"SELECT id, {columns} FROM {table} WHERE source = %s AND external_id"
+    wanted = list(external_ids)
+    rows = bulk.select_in_range(sql, [source], wanted, key_at=1)
+    if rows is None:
+        rows = bulk.select_in(sql + " {in_}", [source], wanted)
     read = bulk.read_instant
-    return {
-        row[1]: (row[0], *row[2:6], *map(read, row[6:10]), row[10])
-        for row in bulk.select_in(sql, [source], external_ids)
-    }
+    return {row[1]: (row[0], *row[2:6], *map(read, row[6:10]), row[10]) for row in rows}
 
 
 def ticket_ids(bulk: Bulk, source: str, external_ids: Iterable[str]) -> dict[str, int]:
@@ -70,22 +73,46 @@ def write_tickets(
 ) -> Counts:
     """Write the tickets of `batch` that are new or differ from `existing`."""
     attributes = _json_column(batch.attributes)
-    values = list(
-        zip(
-            map(subjects.get, batch.service),
-            map(parties.get, batch.customer),
-            batch.priority,
-            batch.state,
-            batch.opened_at,
-            batch.responded_at,
-            batch.resolved_at,
-            batch.closed_at,
-            strict=True,
-        )
-    )
-    counts = Counts()
+    columns: list[Sequence[Any]] = [  # TICKET_COLUMNS[2:-2]
+        list(map(subjects.get, batch.service)),
+        list(map(parties.get, batch.customer)),
+        batch.priority,
+        batch.state,
+        batch.opened_at,
+        batch.responded_at,
+        batch.resolved_at,
+        batch.closed_at,
+    ]
+    external_ids: Sequence[str] = batch.external_id
+    counts = Counts(created=len(external_ids))
+    if existing:  # count, and leave out the tickets that have not changed
+        written = _changed(batch, columns, existing, counts)
+        if len(written) < len(external_ids):
+            external_ids, attributes = _taken(external_ids, written), _taken(attributes, written)
+            columns = [_taken(column, written) for column in columns]
+    if bulk.postgres:
+        columns[_TICKET_INSTANTS] = map(bulk.instants, columns[_TICKET_INSTANTS])  # type: ignore[arg-type]
+    now = bulk.instant(utc_text(datetime.now(UTC)))
+    rows = list(
+        zip(repeat(source), external_ids, *columns, attributes, repeat(now), strict=False)
+    )  # repeat() never ends; the others have one value per row
+    new = not (counts.updated or counts.unchanged)
+    update = TICKET_COLUMNS[2:]
+    bulk.write(Ticket, TICKET_COLUMNS, rows, conflict=TICKET_COLUMNS[:2], update=update, new=new)
+    return counts
+
+
+def _changed(
+    batch: TicketBatch,
+    columns: Sequence[Sequence[Any]],
+    existing: Mapping[str, tuple[Any, ...]],
+    counts: Counts,
+) -> list[int]:
+    """Positions of the tickets to write (new or changed); counts all of them."""
+    counts.created = 0
     written: list[int] = []
-    for position, (external_id, current) in enumerate(zip(batch.external_id, values, strict=True)):
+    rows = zip(batch.external_id, zip(*columns, strict=True), strict=True)
+    for position, (external_id, current) in enumerate(rows):
         stored = existing.get(external_id)
         if stored is None:
             counts.created += 1
@@ -95,24 +122,22 @@ def write_tickets(
         else:
             counts.updated += 1
         written.append(position)
-    if len(written) < len(values):
-        values = [values[i] for i in written]
-        attributes = [attributes[i] for i in written]
-    external_ids = [batch.external_id[i] for i in written] if existing else batch.external_id
-    if bulk.postgres:
-        values = [(*v[:4], *map(bulk.instant, v[_TICKET_INSTANTS])) for v in values]
-    now = bulk.instant(utc_text(datetime.now(UTC)))
-    rows = [
-        (source, ext, *v, a, now)
-        for ext, v, a in zip(external_ids, values, attributes, strict=True)
-    ]
-    new = not (counts.updated or counts.unchanged)
-    update = TICKET_COLUMNS[2:]
-    bulk.write(Ticket, TICKET_COLUMNS, rows, conflict=TICKET_COLUMNS[:2], update=update, new=new)
-    return counts
+    return written
 
 
 def _json_column(values: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The JSON text of each map, as `json_text` writes it."""
+    if isinstance(values, TextMaps) and values.names:
+        # Keys and values are all text: each row's JSON is a template filled with the
+        # encoded values, column by column in C.
+        keys = [encode_basestring_ascii(name) for name in values.names]
+        template = (
+            "{{"
+            + ", ".join(f"{key.replace('{', '{{').replace('}', '}}')}: {{}}" for key in keys)
+            + "}}"
+        )
+        encoded = [map(encode_basestring_ascii, column) for column in values.columns]
+        return list(map(template.format, *encoded))
     if not any(values):
         return ["{}"] * len(values)
     return [json_text(value) if value else "{}" for value in values]
@@ -147,30 +172,62 @@ def _same_json(stored: Any, value: Mapping[str, Any]) -> bool:
     return bool(Bulk.read_json(stored) == value)
 
 
-def tickets_with_events(bulk: Bulk, pks: Iterable[int]) -> set[int]:
-    sql = f"SELECT DISTINCT ticket_id FROM {bulk.table(TicketEvent)} WHERE ticket_id {{in_}}"
-    return {row[0] for row in bulk.select_in(sql, [], pks)}
+def ticket_ids_with_history(
+    bulk: Bulk, source: str, external_ids: Iterable[str]
+) -> tuple[dict[str, int], set[int]]:
+    """The ids of these tickets, and which of those ids have stored events (one query)."""
+    tickets, events = bulk.table(Ticket), bulk.table(TicketEvent)
+    select = (
+        f"SELECT t.external_id, t.id, EXISTS (SELECT 1 FROM {events} e WHERE e.ticket_id = t.id)"
+        f" FROM {tickets} t WHERE t.source = %s AND t.external_id"
+    )
+    wanted = list(external_ids)
+    rows = bulk.select_in_range(select, [source], wanted, key_at=0)
+    if rows is None:
+        rows = bulk.select_in(select + " {in_}", [source], wanted)
+    ids: dict[str, int] = {}
+    with_history: set[int] = set()
+    for external_id, pk, has_events in rows:
+        ids[external_id] = pk
+        if has_events:
+            with_history.add(pk)
+    return ids, with_history
 
 
 def insert_histories(bulk: Bulk, batch: EventBatch, pks: Sequence[int]) -> Counts:
     """Insert the events of tickets that have none yet, ordered by instant (ties: file order)."""
-    keys = list(zip(pks, batch.at, strict=True))
-    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable; O(n) when sorted
-    attributes = _json_column(batch.attributes)
-    columns: list[Sequence[Any]] = [
-        pks,
-        bulk.instants(batch.at),
-        batch.state,
-        batch.priority,
-        attributes,
-    ]  # type: ignore[list-item]
-    if order != list(range(len(order))):
-        columns = [[column[i] for i in order] for column in columns]
-    ticket_column, *rest = columns
-    seqs = _positions_in_runs(ticket_column)
-    rows = list(zip(ticket_column, seqs, *rest, strict=True))
+    columns: list[Sequence[Any]] = [pks, *batch[1:]]
+    if not _in_order(pks, batch.at):  # exports usually list each ticket's events in order
+        keys = list(zip(pks, batch.at, strict=True))
+        order = sorted(range(len(keys)), key=keys.__getitem__)  # stable: ties keep file order
+        columns = [_taken(column, order) for column in columns]
+    ticket_column, at, state, priority, attributes = columns
+    rows = list(
+        zip(
+            ticket_column,
+            _positions_in_runs(ticket_column),
+            bulk.instants(at),  # type: ignore[arg-type]
+            state,
+            priority,
+            _json_column(attributes),
+            strict=True,
+        )
+    )
     bulk.write(TicketEvent, EVENT_COLUMNS, rows, conflict=EVENT_COLUMNS[:2], new=True)
     return Counts(created=len(rows))
+
+
+def _taken(values: Sequence[Any], positions: list[int]) -> list[Any]:
+    """values[i] for i in positions, picked in C."""
+    if len(positions) < 2:
+        return [values[i] for i in positions]
+    return list(operator.itemgetter(*positions)(values))
+
+
+def _in_order(pks: Sequence[int], instants: Sequence[str]) -> bool:
+    """Whether (pk, instant) never decreases along the rows (UTC text sorts as time)."""
+    keys = list(zip(pks, instants, strict=True))
+    return all(map(operator.le, keys, islice(keys, 1, None)))
 
 
 def _positions_in_runs(keys: Sequence[int]) -> list[int]:

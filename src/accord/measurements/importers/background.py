@@ -1,4 +1,4 @@
-"""Running a generator on a thread, a few items ahead of its consumer.
+"""Running a generator on a thread (or a child process), ahead of its consumer.
 
 The import reads and parses the next chunk while the caller's thread writes the previous
 one: SQLite (inside a statement) and PostgreSQL (waiting for the server) release the
@@ -7,10 +7,18 @@ GIL, so the two overlap. The queue is short, so memory stays bounded by a few ch
 
 from __future__ import annotations
 
+import copyreg
+import io
+import multiprocessing
+import pickle
 import queue
+import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
+
+from accord.measurements.importers.reading import NOTHING
 
 T = TypeVar("T")
 _END = object()
@@ -52,3 +60,76 @@ def ahead(items: Iterator[T], *, depth: int = 2) -> Iterator[T]:
     finally:
         stop.set()  # the consumer stopped (done, failed or interrupted): so does the producer
         thread.join()
+
+
+def ahead_in_process(items: Iterator[T]) -> Iterator[T]:
+    """The items of the (not yet started) generator `items`, produced in a forked child
+    process and pickled across a pipe, one item ahead of the consumer.
+
+    For SQLite, where a thread only contends for the GIL: parsing then runs on the other
+    core, and the writer pays only for unpickling. The child never touches the database
+    (parsing must not) and leaves by `os._exit`, so nothing of the parent's connections
+    is closed or flushed twice. A child that dies is an error, never a hang.
+    """
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    process = multiprocessing.get_context("fork").Process(
+        target=_produce_into,
+        args=(items, sender, receiver),
+        name="accord-import-reader",
+        daemon=True,
+    )
+    process.start()
+    sender.close()  # the child's end: EOF here once the child is gone
+    try:
+        while True:
+            try:
+                kind, payload = pickle.loads(receiver.recv_bytes())
+            except EOFError:
+                raise RuntimeError("the import's reader process stopped unexpectedly") from None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise payload
+            yield payload
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        receiver.close()
+
+
+def _produce_into(items: Iterator[Any], sender: Any, receiver: Any) -> None:
+    # The parent's end, inherited by the fork: closed, so that a parent that dies (killed)
+    # leaves the pipe without a reader and the next send fails, ending this process.
+    receiver.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+    try:
+        for item in items:
+            sender.send_bytes(_pickled(("item", item)))
+        sender.send_bytes(_pickled(("end", None)))
+    except BrokenPipeError:  # the parent is gone
+        return
+    except BaseException as exc:  # handed to the consumer, which re-raises it
+        try:
+            message = _pickled(("error", exc))
+        except Exception:  # an error that does not pickle: its text does
+            message = _pickled(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        sender.send_bytes(message)
+
+
+def _pickled(value: Any) -> bytes:
+    """Pickled, with the read-only empty mapping of rows without extras (a
+    mappingproxy, which pickle refuses) sent as the shared one it is."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def _reduce_proxy(proxy: MappingProxyType[str, Any]) -> tuple[Any, tuple[dict[str, Any]]]:
+    return _read_only, (dict(proxy),)
+
+
+def _read_only(values: dict[str, Any]) -> Mapping[str, Any]:
+    return NOTHING if not values else MappingProxyType(values)

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from accord.measurements.importers.errors import RowError
 from accord.measurements.importers.reading import Chunk
+from accord.measurements.importers.set_aside import SetAside
 from accord.measurements.records import Counts, Result
 
 MISSING = frozenset({""})
@@ -41,6 +42,8 @@ class Importer:
     # SQLite: several batches per transaction, with a larger page cache (see _Commits in
     # importers/__init__.py); measured faster for ticket rows only.
     grouped_commits = False
+    # The upkeep a large file may set aside while it writes (see set_aside.py).
+    set_aside: tuple[SetAside, ...] = ()
 
     def required_columns(self) -> Sequence[str]:
         return ()

@@ -7,6 +7,7 @@ C-level `map`/`set`/`max`; only a column holding a bad cell is then walked cell 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 
 from accord.measurements.importers.errors import RowError
@@ -77,6 +78,8 @@ def not_before(
     bad: Bad,
 ) -> None:
     """Flag rows whose `later` instant precedes `start` (UTC text compares as time)."""
+    if None not in later and None not in start and not any(map(operator.lt, later, start)):
+        return  # the usual case, checked in C
     for i, (moment, began) in enumerate(zip(later, start, strict=True)):
         if moment is not None and began is not None and moment < began:
             bad.setdefault(i, RowError(column, moment, f"before {start_column} ({began})"))

@@ -18,6 +18,9 @@ class RowError(ValueError):
         self.value = "" if value is None else str(value)
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[RowError], tuple[str, str, str]]:
+        return RowError, (self.column, self.value, self.reason)  # pickled by the reader process
+
 
 class FileUnreadable(Exception):
     """Nothing of the file can be read: missing, unreadable, or not in the format given."""

@@ -12,11 +12,12 @@ import csv
 import io
 import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO, NamedTuple
 
+from accord.measurements.batches import TextMaps
 from accord.measurements.importers.errors import FileUnreadable, RowError
 
 NOTHING: Mapping[str, Any] = MappingProxyType({})  # the extras of a file without extra columns
@@ -68,11 +69,35 @@ class Table:
         return columns
 
     def _csv_chunks(self, size: int) -> Iterator[Chunk]:
-        width = len(self.columns)
-        where = {name: i for i, name in enumerate(self.columns)}
-        indexes = [where.get(field) for field in self.fields]
-        extra = [(i, c) for i, c in enumerate(self.columns) if c and c not in self.fields]
-        reader, missing, last_end, failure = self._reader, self.missing, 1, None
+        """Chunks of `size` rows. Plain chunks — no quote, one row per line, every row
+        of the header's width — are split by `_plain_chunk` with a few string operations
+        on the whole chunk; from the first other chunk on, the csv module reads the rest
+        of the file."""
+        shape = _Shape(self.columns, self.fields, self.missing)
+        before = self._reader.line_num  # the header's lines
+        lines: list[str] = []
+        while True:
+            lines = []
+            try:
+                lines.extend(islice(self._text, size))  # keeps the lines read before a failure
+            except UnicodeDecodeError as exc:
+                rest: Iterator[str] = chain(lines, _raising(exc))
+                break
+            if not lines:
+                return
+            chunk = _plain_chunk(lines, before, shape, self._raw.tell())
+            if chunk is None:
+                rest = chain(lines, self._text)
+                break
+            before += len(lines)
+            yield chunk
+        yield from self._csv_reader_chunks(csv.reader(rest), before, size, shape)
+
+    def _csv_reader_chunks(
+        self, reader: Any, before: int, size: int, shape: _Shape
+    ) -> Iterator[Chunk]:
+        """Chunks read by the csv module from `reader`, which starts after line `before`."""
+        width, last_end, failure = shape.width, before, None
         while failure is None:
             rows: list[list[str]] = []
             try:
@@ -81,21 +106,15 @@ class Table:
                 failure = RowError("", "", f"unreadable from here on ({exc}); reading stopped")
             if not rows and failure is None:
                 return
-            lines = _first_lines(rows, last_end, reader.line_num)
-            last_end = reader.line_num
+            lines = _first_lines(rows, last_end, before + reader.line_num)
+            last_end = before + reader.line_num
             errors: list[tuple[int, RowError]] = []
             if set(map(len, rows)) != {width}:
                 rows, lines, errors = _well_formed(rows, lines, width)
             if failure is not None:
                 errors.append((last_end + 1, failure))
             transposed = list(zip(*rows, strict=True)) if rows else [()] * width
-            blank = [""] * len(rows)
-            columns = [transposed[i] if i is not None else blank for i in indexes]
-            extras = (
-                [{c: r[i] for i, c in extra if r[i] not in missing} for r in rows]
-                if extra
-                else [NOTHING] * len(rows)
-            )
+            columns, extras = shape.columns(transposed, len(rows))
             yield Chunk(lines, columns, extras, errors, len(lines) + len(errors), self._raw.tell())
 
     def _jsonl_first_keys(self) -> list[str]:
@@ -145,6 +164,78 @@ class Table:
         values = [_cell(item.pop(field, None), field) for field in self.fields]
         missing = self.missing
         return values, {k: v for k, v in item.items() if not _is_missing(v, missing)}
+
+
+class _Shape:
+    """Where the fields a parser knows, and the other columns (extras), sit in a file."""
+
+    def __init__(self, columns: Sequence[str], fields: Sequence[str], missing: frozenset[str]):
+        self.width = len(columns)
+        where = {name: i for i, name in enumerate(columns)}
+        self.indexes = [where.get(field) for field in fields]
+        self.extra = [(i, c) for i, c in enumerate(columns) if c and c not in fields]
+        self.missing = missing
+
+    def columns(
+        self, by_column: Sequence[Sequence[str]], count: int
+    ) -> tuple[list[Sequence[str]], list[Mapping[str, Any]]]:
+        """The known fields' columns ("" where the file lacks one) and each row's extras,
+        from the file's columns of `count` rows."""
+        blank = [""] * count
+        known = [by_column[i] if i is not None else blank for i in self.indexes]
+        if not self.extra:
+            return known, [NOTHING] * count
+        names = [name for _, name in self.extra]
+        values = [by_column[i] for i, _ in self.extra]
+        missing = self.missing
+        if all(missing.isdisjoint(column) for column in values):  # every row has every extra
+            return known, TextMaps(names, values)
+        extras = [
+            {name: value for name, value in zip(names, row, strict=True) if value not in missing}
+            for row in zip(*values, strict=True)
+        ]
+        return known, extras  # type: ignore[return-value]
+
+
+def _plain_chunk(lines: list[str], before: int, shape: _Shape, position: int) -> Chunk | None:
+    """`lines` (following line `before`) split into columns without the csv module, or
+    None unless every line is one row of the header's width without quotes.
+
+    Each line end becomes a NUL and a comma, so that one `split(",")` cuts every cell;
+    each row's last cell then ends with the NUL. There is one NUL per line, and a cell
+    holds at most one (a comma always follows it): so if the `count` cells in the last
+    column's places hold `count` NULs between them, every row has exactly `width` cells.
+    """
+    count, width = len(lines), shape.width
+    text = "".join(lines)
+    if width < 2 or '"' in text or "\x00" in text:
+        return None
+    if not text.endswith("\n"):  # the file's last line
+        text += "\r\n" if lines[0].endswith("\r\n") else "\n"
+    ends = text.count("\r")
+    if ends == 0:
+        text = text.replace("\n", "\x00,")
+    elif ends == count and text.count("\r\n") == count:
+        text = text.replace("\r\n", "\x00,")
+    else:
+        return None
+    cells = text.split(",")
+    cells.pop()  # after the last line end
+    if len(cells) != count * width:
+        return None
+    last = "".join(cells[width - 1 :: width])
+    if last.count("\x00") != count:  # a blank line, or a row of another width
+        return None
+    by_column = [cells[i::width] for i in range(width - 1)]
+    by_column.append(last.split("\x00")[:-1])
+    columns, extras = shape.columns(by_column, count)
+    line_numbers = list(range(before + 1, before + count + 1))
+    return Chunk(line_numbers, columns, extras, [], count, position)
+
+
+def _raising(error: Exception) -> Iterator[str]:
+    raise error
+    yield ""  # a generator: it raises when first read
 
 
 def _first_lines(rows: list[list[str]], before: int, after: int) -> list[int]:
