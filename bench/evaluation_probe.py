@@ -51,8 +51,7 @@ PHASES = {
         "_stored_periods",
     ),
     "accord.evaluation.results": (
-        "delete_clocks",
-        "insert_clocks",
+        "replace_clocks",
         "stored_clocks",
         "write_periods",
     ),

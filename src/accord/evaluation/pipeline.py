@@ -224,10 +224,12 @@ def _write(
     replaced_clocks: list[tuple[str, int, int]] = []
     if not full:
         replaced_clocks = results.stored_clocks(agreement_id, tickets.ids)
-    results.delete_clocks(agreement_id, None if full else tickets.ids)
     write, finals = _period_plan(scope, tickets, previous, as_of, rewrite_from)
     labeller = _labeller(scope, groups, as_of)
-    count = results.insert_clocks(agreement_id, groups, tickets.ids, labeller, as_of=as_of)
+    replacing = None if full else tickets.ids
+    count = results.replace_clocks(
+        agreement_id, replacing, groups, tickets.ids, labeller, as_of=as_of
+    )
     clocks = (
         ClockColumns.of_groups(groups)
         if full

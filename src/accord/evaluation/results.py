@@ -54,9 +54,8 @@ REBUILD_INDEXES_FROM = 200_000  # rows inserted at once
 _ID_CHUNK = 900
 
 
-def delete_clocks(agreement_id: int, ticket_ids: IntArray | None) -> None:
-    """Remove the agreement's clocks (of these tickets only, when given): rows and
-    archived ones."""
+def _delete_rows(agreement_id: int, ticket_ids: IntArray | None) -> None:
+    """Remove the agreement's clock rows (of these tickets only, when given)."""
     table = quote(ClockResult._meta.db_table)
     with connection.cursor() as cursor:
         if ticket_ids is None:
@@ -67,7 +66,6 @@ def delete_clocks(agreement_id: int, ticket_ids: IntArray | None) -> None:
                     f"DELETE FROM {table} WHERE agreement_id = %s AND ticket_id {test}",
                     [agreement_id, *ids],
                 )
-    archive.replace(agreement_id, ticket_ids, {})
 
 
 def refresh_statistics() -> None:
@@ -117,23 +115,27 @@ def _memberships(ids: IntArray) -> Iterable[tuple[str, list[Any]]]:
         yield f"IN ({', '.join(['%s'] * len(chunk))})", chunk
 
 
-def insert_clocks(
+def replace_clocks(
     agreement_id: int,
+    replacing: IntArray | None,
     groups: Sequence[ClockGroup],
     ticket_ids: IntArray,
     labels: Labeller,
     *,
     as_of: int,
 ) -> int:
-    """Write every clock of `groups` (whose tickets' clocks were deleted before); `labels`
-    names their periods. Settled clocks (met, no warning due) go to the archive
-    (archive.py), the others become ClockResult rows.
+    """Replace the agreement's clocks of the tickets `replacing` (every clock when None)
+    by those of `groups`; `labels` names their periods. Settled clocks (met, no warning
+    due) go to the archive (archive.py), whose leaves are rewritten once; the others
+    become ClockResult rows.
 
     Rows go in ticket order, so the unique index on (agreement, ticket, target) grows at
     its end instead of being written all over. They never become Python objects one by
     one: PostgreSQL gets them as binary COPY encoded by NumPy, SQLite as parameters
     zipped from column lists (see accord.measurements.columnar)."""
+    _delete_rows(agreement_id, replacing)
     if not groups:
+        archive.replace(agreement_id, replacing, {})
         return 0
     names = list(dict.fromkeys(g.name for g in groups))
     warning_texts: list[str] = []
@@ -153,7 +155,7 @@ def insert_clocks(
         warning_texts += texts
     # A target's clocks are in ticket order already, unless it has several segments.
     by_name = {name: archive.Settled.concat(parts) for name, parts in archived.items()}
-    archive.replace(agreement_id, np.empty(0, np.int64), by_name)
+    archive.replace(agreement_id, replacing, by_name)
     rows, periods = _merged(row_parts, labels)
     vocabularies = {"target_name": names, "period": periods, "warnings": warning_texts}
     _insert_rows(rows, vocabularies)
