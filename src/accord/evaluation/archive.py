@@ -163,6 +163,7 @@ def _insert(agreement_id: int, name: str, settled: Settled) -> None:
 
 
 def _chunks(tickets: IntArray) -> Iterator[slice]:
+    """Slices of about equal size, at most about BLOCK_CLOCKS, cut between tickets."""
     count = int(np.ceil(tickets.size / BLOCK_CLOCKS))
     cuts = [0]
     for k in range(1, count):

@@ -61,7 +61,10 @@ class ClockStatus(models.IntegerChoices):
 
 
 class ClockResult(models.Model):
-    """One ticket clock of one agreement's target (SEMANTICS §2, §3), as last evaluated.
+    """One ticket clock of one agreement's target (SEMANTICS §2, §3), as last evaluated:
+    running, at risk, breached, excluded, or met with a warning due in the last day. A met
+    clock with nothing due is archived instead (ClockArchive); read both through
+    `accord.evaluation.queries.clock_results`.
 
     A clock is identified by (agreement, ticket, target name): a re-evaluation replaces
     the row, so alerting keys its notices on these names, not on the row id. Instants
