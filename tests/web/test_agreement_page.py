@@ -167,3 +167,29 @@ def test_breaches_page_links_each_breached_clock(demo_estate: datetime, client: 
     for clock in breached[:20]:
         assert f'href="/tickets/{clock.ticket_id}/clocks/{SLA}/p3-resolution/"' in html
     assert client.get("/agreements/no-such-agreement/").status_code == 404
+
+
+def test_temporary_changes_show_what_they_change_and_their_window(
+    demo_estate: datetime, client: Client
+) -> None:
+    from accord.agreements.models import TemporaryChange
+    from accord.evaluation.services import evaluate_agreement
+
+    client.force_login(manager("mona"))
+    html = client.get(f"/agreements/{SLA}/").content.decode()
+    section = html[html.index('id="changes-h"') :]
+    assert "Black Friday trading weekend" in section
+    assert "p1-resolution: within 2h" in section and "service hours:" in section
+    print(section[:1500])
+    assert "judged with the agreement's periods" in section  # no objective changed
+
+    # An objective changed for a while is judged as a window of its own, shown here.
+    change = TemporaryChange.objects.get(name="black-friday-2026")
+    change.target_overrides = {"p1-resolution": {"within": 7200, "objective": 75}}
+    change.save()
+    evaluate_agreement(change.agreement, as_of=demo_estate, full=True)
+    section = client.get(f"/agreements/{SLA}/").content.decode()
+    section = section[section.index('id="changes-h"') :]
+    assert "objective 75 %" in section and "Target in this window" in section
+    row = section[section.index("Target in this window") :]
+    assert "p1-resolution" in row and "75 %" in row

@@ -12,8 +12,15 @@ from typing import Any
 from django.db.models import Prefetch
 
 from accord.accounts.access import visible_agreements
-from accord.agreements.models import Agreement, AgreementVersion, Calendar, Target
+from accord.agreements.models import (
+    Agreement,
+    AgreementVersion,
+    Calendar,
+    Target,
+    TemporaryChange,
+)
 from accord.agreements.services import EffectiveTarget, effective_targets, version_at
+from accord.engine.parsing import format_duration
 from accord.evaluation.models import PeriodResult
 from accord.web.dashboard import STATUS_LABELS, AgreementCard, TargetRow, latest_results
 from accord.web.diff import (
@@ -161,6 +168,45 @@ def attainment_series(agreement: Agreement) -> list[Series]:
             {"period": period, "attainment": attainment, "status": status, "objective": objective}
         )
     return list(found.values())
+
+
+@dataclass
+class ChangeView:
+    """A temporary change: what it changes, and its figures where it was judged as a
+    window of its own (SEMANTICS: objectives changed for a while are judged apart)."""
+
+    change: TemporaryChange
+    changes: list[str]
+    results: list[dict[str, Any]]
+
+
+def temporary_changes(agreement: Agreement) -> list[ChangeView]:
+    """The agreement's temporary changes, latest first, with their window results."""
+    changes = list(agreement.temporary_changes.select_related("service_hours").order_by("-start"))
+    rows = (
+        PeriodResult.objects.filter(agreement=agreement, period__in=[c.name for c in changes])
+        .order_by("target_name", "subject__name")
+        .values("period", "target_name", "subject__name", "objective", "attainment", "status")
+    )
+    results: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        results[row["period"]].append(row | {"status_label": STATUS_LABELS.get(row["status"], "")})
+    return [ChangeView(c, describe_change(c), results[c.name]) for c in changes]
+
+
+def describe_change(change: TemporaryChange) -> list[str]:
+    """What the change does, in words: its hours, then each target's new terms."""
+    said = []
+    if change.service_hours is not None:
+        said.append(f"service hours: {change.service_hours.title or change.service_hours.name}")
+    for target, terms in sorted((change.target_overrides or {}).items()):
+        parts = []
+        if terms.get("within"):
+            parts.append(f"within {format_duration(int(terms['within']))}")
+        if terms.get("objective") is not None:
+            parts.append(f"objective {terms['objective']:g} %")
+        said.append(f"{target}: {', '.join(parts)}")
+    return said
 
 
 @dataclass

@@ -56,6 +56,7 @@ def agreement_page(request: HttpRequest, name: str) -> HttpResponse:
             for s in series
         ],
         "credits": page.credits_by_period(agreement),
+        "changes": page.temporary_changes(agreement),
         "bands": page.bands_of(targets),
         "consumers": list(agreement.consumers.all()),
         "subjects": list(agreement.subjects.order_by("name")),
