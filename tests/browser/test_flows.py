@@ -121,6 +121,7 @@ def test_pages_fit_a_phone_and_work_by_keyboard(
     clock = ClockResult.objects.filter(agreement__name="retail-online-store-sla").first()
     assert clock is not None
     paths = [
+        "/agreements/retail-online-store-sla/",
         "/catalogue/",
         "/catalogue/online-store/",
         f"/tickets/{clock.ticket_id}/",
@@ -131,6 +132,7 @@ def test_pages_fit_a_phone_and_work_by_keyboard(
     for path in paths:
         response = page.goto(f"{base}{path}")
         assert response is not None and response.status == 200, path
+        page.wait_for_load_state("networkidle")  # parts htmx loads after the page, too
         # Wide pictures scroll inside their own box; the page itself never scrolls sideways.
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than a phone"
