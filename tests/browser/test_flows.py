@@ -121,7 +121,11 @@ def test_pages_fit_a_phone_and_work_by_keyboard(
     clock = ClockResult.objects.filter(agreement__name="retail-online-store-sla").first()
     assert clock is not None
     paths = [
+        "/",
         "/agreements/retail-online-store-sla/",
+        "/agreements/retail-online-store-sla/workflow/",
+        "/reports/agreements/retail-online-store-sla/2026-11/",
+        "/reviews/",
         "/catalogue/",
         "/catalogue/online-store/",
         f"/tickets/{clock.ticket_id}/",
