@@ -14,7 +14,7 @@ import pickle
 import queue
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -50,13 +50,7 @@ def ahead(items: Iterator[T], *, depth: int = 2) -> Iterator[T]:
     thread = threading.Thread(target=produce, name="accord-import-reader", daemon=True)
     thread.start()
     try:
-        while True:
-            kind, payload = channel.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise payload
-            yield payload
+        yield from _received(channel.get)
     finally:
         stop.set()  # the consumer stopped (done, failed or interrupted): so does the producer
         thread.join()
@@ -80,22 +74,33 @@ def ahead_in_process(items: Iterator[T]) -> Iterator[T]:
     )
     process.start()
     sender.close()  # the child's end: EOF here once the child is gone
+
+    def receive() -> tuple[str, Any]:
+        try:
+            message: tuple[str, Any] = pickle.loads(receiver.recv_bytes())
+        except EOFError:
+            raise RuntimeError("the import's reader process stopped unexpectedly") from None
+        return message
+
     try:
-        while True:
-            try:
-                kind, payload = pickle.loads(receiver.recv_bytes())
-            except EOFError:
-                raise RuntimeError("the import's reader process stopped unexpectedly") from None
-            if kind == "end":
-                return
-            if kind == "error":
-                raise payload
-            yield payload
+        yield from _received(receive)
     finally:
         if process.is_alive():
             process.terminate()
         process.join()
         receiver.close()
+
+
+def _received(receive: Callable[[], tuple[str, Any]]) -> Iterator[Any]:
+    """The payloads of ("item", payload) messages up to ("end", …); an ("error", exc)
+    message raises its exception here, in the consumer."""
+    while True:
+        kind, payload = receive()
+        if kind == "end":
+            return
+        if kind == "error":
+            raise payload
+        yield payload
 
 
 def _produce_into(items: Iterator[Any], sender: Any, receiver: Any) -> None:
