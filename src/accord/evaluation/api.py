@@ -97,12 +97,7 @@ def list_clocks(request: HttpRequest, filters: Query[ClockFilters]) -> dict[str,
     rows = _clock_rows(request.user, filters)
     archived = _archived_clocks(request.user, filters)
     wanted = filters.offset + filters.limit
-    candidates = [
-        (_order(started, agreement, ticket, target), pk)
-        for pk, started, agreement, ticket, target in rows.values_list(
-            "pk", "started_at", "agreement_id", "ticket_id", "target_name"
-        )[:wanted]
-    ]
+    candidates = [(_order(*key), pk) for pk, *key in _first_rows(rows, wanted)]
     candidates += [
         (_order(c.started_at, c.agreement_id, c.ticket_id, c.target_name), c)
         for c in archived.first(wanted)
@@ -118,6 +113,22 @@ def list_clocks(request: HttpRequest, filters: Query[ClockFilters]) -> dict[str,
         "offset": filters.offset,
         "items": [clock_out(clock) for clock in clocks],
     }
+
+
+KEY = ("pk", "started_at", "agreement_id", "ticket_id", "target_name")
+
+
+def _first_rows(rows: QuerySet[ClockResult], wanted: int) -> list[tuple[Any, ...]]:
+    """The keys of the first `wanted` rows, and of the rows that tie with the last of
+    them but for the target name: the database may order names by another collation
+    than Python, which sorts the page."""
+    first = list(rows.values_list(*KEY)[:wanted])
+    if len(first) < wanted or not first:
+        return first
+    _, started, agreement, ticket, _ = first[-1]
+    ties = rows.filter(started_at=started, agreement_id=agreement, ticket_id=ticket)
+    seen = {key[0] for key in first}
+    return first + [key for key in ties.values_list(*KEY) if key[0] not in seen]
 
 
 def _order(started: Any, agreement: int, ticket: int, target: str) -> tuple[float, int, int, str]:
