@@ -42,6 +42,8 @@ PHASES = {
     "accord.evaluation.pipeline": (
         "load_tickets",
         "load_events",
+        "read_events",  # a full evaluation's, on a second connection alongside load_tickets
+        "attach_events",
         "derive_instants",
         "evaluate_ticket_clocks",
         "stored_clock_columns",
