@@ -286,6 +286,22 @@ class TemporaryChange(NamedModel):
     approved_by = models.JSONField(default=list, blank=True)  # e-mail addresses
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
 
+    def described(self) -> list[str]:
+        """What the change does, in words: its hours, then each target's new terms."""
+        from accord.engine.parsing import format_duration
+
+        said = []
+        if self.service_hours is not None:
+            said.append(f"service hours: {self.service_hours.title or self.service_hours.name}")
+        for target, terms in sorted((self.target_overrides or {}).items()):
+            parts = []
+            if terms.get("within"):
+                parts.append(f"within {format_duration(int(terms['within']))}")
+            if terms.get("objective") is not None:
+                parts.append(f"objective {terms['objective']:g} %")
+            said.append(f"{target}: {', '.join(parts)}")
+        return said
+
 
 # --- The lifecycle (accord.agreements.workflow): events, comments, amendments, approvals.
 

@@ -20,7 +20,6 @@ from accord.agreements.models import (
     TemporaryChange,
 )
 from accord.agreements.services import EffectiveTarget, effective_targets, version_at
-from accord.engine.parsing import format_duration
 from accord.evaluation.models import PeriodResult
 from accord.web.dashboard import STATUS_LABELS, AgreementCard, TargetRow, latest_results
 from accord.web.diff import (
@@ -191,22 +190,7 @@ def temporary_changes(agreement: Agreement) -> list[ChangeView]:
     results: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         results[row["period"]].append(row | {"status_label": STATUS_LABELS.get(row["status"], "")})
-    return [ChangeView(c, describe_change(c), results[c.name]) for c in changes]
-
-
-def describe_change(change: TemporaryChange) -> list[str]:
-    """What the change does, in words: its hours, then each target's new terms."""
-    said = []
-    if change.service_hours is not None:
-        said.append(f"service hours: {change.service_hours.title or change.service_hours.name}")
-    for target, terms in sorted((change.target_overrides or {}).items()):
-        parts = []
-        if terms.get("within"):
-            parts.append(f"within {format_duration(int(terms['within']))}")
-        if terms.get("objective") is not None:
-            parts.append(f"objective {terms['objective']:g} %")
-        said.append(f"{target}: {', '.join(parts)}")
-    return said
+    return [ChangeView(c, c.described(), results[c.name]) for c in changes]
 
 
 @dataclass
