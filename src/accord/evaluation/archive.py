@@ -22,7 +22,6 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
-from django.db.models import Q
 
 from accord.evaluation.fields import from_epoch
 from accord.evaluation.loading import IntArray
@@ -246,48 +245,39 @@ def _index(names: Sequence[str], name: str) -> int:
 
 def of_tickets(agreement_id: int, tickets: IntArray) -> Settled:
     """The archived clocks of these tickets of one agreement."""
-    if not tickets.size:
-        return Settled.empty()
-    low, high = int(tickets.min()), int(tickets.max())
-    blocks = ClockArchive.objects.filter(
-        agreement_id=agreement_id, last_ticket__gte=low, first_ticket__lte=high
-    )
-    parts = []
-    for block in blocks.iterator(chunk_size=8):
-        settled = decode(block)
-        parts.append(settled.take(np.isin(settled.columns["ticket"], tickets)))
-    return Settled.concat(parts)
+    return Settled.concat([settled for _, settled in blocks_of([agreement_id], tickets)])
 
 
 def ticket_clocks(ticket_id: int, agreement_ids: Iterable[int] | None = None) -> list[ClockResult]:
     """The archived clocks of one ticket, under these agreements (or any), as unsaved
     ClockResult objects."""
-    blocks = ClockArchive.objects.filter(first_ticket__lte=ticket_id, last_ticket__gte=ticket_id)
-    if agreement_ids is not None:
-        blocks = blocks.filter(agreement_id__in=list(agreement_ids))
     found = []
-    for block in blocks:
-        settled = decode(block)
-        mine = settled.take(settled.columns["ticket"] == ticket_id)
-        found += results_of(block.agreement_id, mine)
+    for agreement_id, settled in blocks_of(agreement_ids, np.array([ticket_id], np.int64)):
+        found += results_of(agreement_id, settled)
     return found
 
 
 def blocks_of(
-    agreement_ids: Iterable[int], tickets: IntArray | None = None
+    agreement_ids: Iterable[int] | None, tickets: IntArray | None = None
 ) -> Iterator[tuple[int, Settled]]:
-    """(agreement id, clocks) of every block of these agreements (of the blocks holding
-    `tickets` only, when given)."""
-    blocks = ClockArchive.objects.filter(agreement_id__in=list(agreement_ids))
+    """(agreement id, clocks) of every block of these agreements (of any, when None);
+    given `tickets`, of the blocks whose range may hold them, and only their clocks."""
+    blocks = ClockArchive.objects.all()
+    if agreement_ids is not None:
+        blocks = blocks.filter(agreement_id__in=list(agreement_ids))
     if tickets is not None:
         if not tickets.size:
             return
-        ranges = Q()
-        for ticket in tickets.tolist():
-            ranges |= Q(first_ticket__lte=ticket, last_ticket__gte=ticket)
-        blocks = blocks.filter(ranges)
-    for block in blocks.order_by("agreement_id", "first_ticket").iterator(chunk_size=8):
-        yield block.agreement_id, decode(block)
+        blocks = blocks.filter(
+            last_ticket__gte=int(tickets.min()), first_ticket__lte=int(tickets.max())
+        )
+    for block in blocks.order_by("agreement_id", "target_name", "first_ticket").iterator(
+        chunk_size=8
+    ):
+        settled = decode(block)
+        if tickets is not None:
+            settled = settled.take(np.isin(settled.columns["ticket"], tickets))
+        yield block.agreement_id, settled
 
 
 def results_of(agreement_id: int, settled: Settled) -> list[ClockResult]:
@@ -351,8 +341,6 @@ class ArchivedClocks:
         parts = []
         for agreement_id, settled in blocks_of(agreement_ids, tickets):
             keep = np.ones(settled.size, bool)
-            if tickets is not None:
-                keep &= np.isin(settled.columns["ticket"], tickets)
             if hidden is not None and hidden.size:
                 keep &= ~np.isin(settled.columns["ticket"], hidden)
             if target is not None:

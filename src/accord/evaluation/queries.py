@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accord.agreements.models import Agreement
 from accord.evaluation import archive
-from accord.evaluation.models import ClockArchive, ClockResult, ClockStatus, PeriodResult
+from accord.evaluation.models import ClockResult, ClockStatus, PeriodResult
 from accord.evaluation.services import (
     EvaluationSummary,
     PeriodChange,
@@ -127,10 +127,7 @@ def clock_results(
     if ticket_id is not None:
         found += archive.ticket_clocks(ticket_id, agreement_ids)
     else:
-        ids = agreement_ids
-        if ids is None:
-            ids = ClockArchive.objects.values_list("agreement_id", flat=True).distinct()
-        for agreement_id, settled in archive.blocks_of(ids):
+        for agreement_id, settled in archive.blocks_of(agreement_ids):
             found += archive.results_of(agreement_id, settled)
     if target is not None:
         found = [c for c in found if c.target_name == target]
