@@ -54,36 +54,28 @@ def calendar_spec(calendar: Calendar | CalendarVersion, years: Iterable[int]) ->
     holidays for `years`."""
     if isinstance(calendar, Calendar) and calendar.builtin and calendar.name == BUILTIN_24X7:
         return TWENTY_FOUR_SEVEN
-    weekly = tuple(tuple((int(s), int(e)) for s, e in day) for day in calendar.weekly)
-    closed = {date.fromisoformat(text) for text in calendar.holiday_dates}
-    if calendar.holiday_country:
+    terms = calendar.terms()
+    weekly = tuple(tuple((int(s), int(e)) for s, e in day) for day in terms["weekly"])
+    closed = {date.fromisoformat(text) for text in terms["holiday_dates"]}
+    if terms["holiday_country"]:
         closed.update(
             holidays.country_holidays(
-                calendar.holiday_country,
-                subdiv=calendar.holiday_subdivision or None,
+                terms["holiday_country"],
+                subdiv=terms["holiday_subdivision"] or None,
                 years=list(years),
             )
         )
-    extra_open: list[tuple[date, int, int]] = []
-    extra_closed: list[tuple[date, int, int]] = []
-    for day, kind, intervals in _exceptions(calendar):
-        into = extra_open if kind == CalendarException.Kind.OPEN else extra_closed
-        into.extend((day, int(s), int(e)) for s, e in intervals)
+    extra: dict[str, list[tuple[date, int, int]]] = {kind: [] for kind in CalendarException.Kind}
+    for exception in terms["exceptions"]:
+        day = date.fromisoformat(exception["date"])
+        extra[exception["kind"]] += [(day, int(s), int(e)) for s, e in exception["intervals"]]
     return CalendarSpec(
-        timezone=calendar.timezone,
+        timezone=terms["timezone"],
         weekly=weekly,
         closed_dates=frozenset(closed),
-        extra_open=tuple(extra_open),
-        extra_closed=tuple(extra_closed),
+        extra_open=tuple(extra[CalendarException.Kind.OPEN]),
+        extra_closed=tuple(extra[CalendarException.Kind.CLOSED]),
     )
-
-
-def _exceptions(calendar: Calendar | CalendarVersion) -> list[tuple[date, str, list[list[int]]]]:
-    if isinstance(calendar, CalendarVersion):
-        return [
-            (date.fromisoformat(e["date"]), e["kind"], e["intervals"]) for e in calendar.exceptions
-        ]
-    return [(e.date, e.kind, e.intervals) for e in calendar.exceptions.all()]
 
 
 def changes_in_force(agreement_id: int) -> list[TemporaryChange]:
