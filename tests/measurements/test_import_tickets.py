@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from accord.catalogue.models import Party, Subject
 from accord.measurements import importers
@@ -298,7 +297,6 @@ def test_plain_chunks_and_quoted_ones_read_alike(write: Write, db: None) -> None
     assert notes == {f"T{i}": {"note": f"plain {i}"} for i in range(5)} | {"T6": {"note": "after"}}
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL parses on a thread")
 def test_a_file_parsed_in_a_child_process_imports_alike(
     write: Write, service: Subject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

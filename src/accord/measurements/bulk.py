@@ -48,7 +48,7 @@ class Bulk:
         may be off, and lags behind a long import anyway); it then looks ids up by
         scanning the whole table, once per batch, and the import slows quadratically.
         """
-        if self.postgres:
+        if self.postgres and models:  # (a bare ANALYZE would do the whole database)
             with self.connection.cursor() as cursor:
                 cursor.execute("ANALYZE " + ", ".join(self.table(m) for m in models))
 

@@ -27,21 +27,14 @@ from accord.measurements.importers.servicenow import ServiceNowImporter
 from accord.measurements.importers.set_aside import SetAsideForImport, restore_all
 from accord.measurements.importers.tickets import EventImporter, TicketImporter
 from accord.measurements.instants import IsoInstants, time_zone
-from accord.measurements.models import (
-    DEFAULT_SOURCE,
-    MetricPoint,
-    MetricSeries,
-    Outage,
-    Ticket,
-    TicketEvent,
-)
+from accord.measurements.models import DEFAULT_SOURCE
 from accord.measurements.records import Counts
 
 KINDS = ("tickets", "events", "outages", "metrics")
 FORMATS = ("csv", "jsonl", "servicenow")
 BATCH_SIZE = 10_000
 COMMIT_ROWS = 100_000  # SQLite: rows per transaction (see _Commits)
-PARSE_IN_PROCESS_FROM_BYTES = 16 * 2**20  # SQLite: a smaller file is parsed in line
+PARSE_IN_PROCESS_FROM_BYTES = 16 * 2**20  # a smaller file is parsed in line or on a thread
 _SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
@@ -155,15 +148,19 @@ def _import_batches(
 ) -> None:
     name = str(table.path)
     bar = ProgressBar(progress, table.path.name, table.size)
+    # A large file is parsed in a child process, a chunk ahead of the writer: on another
+    # core, and without contending for the GIL, which a reader thread does. On PostgreSQL
+    # that contention cost more than the GIL's switch interval (5 ms) at every round trip
+    # to the server, as the writer waited for the thread to let go: measured, a million
+    # tickets took 22.7 s with a reader thread, 11.7 s with a reader process. A smaller
+    # file is parsed on a thread for PostgreSQL (the server's work overlaps it), in line
+    # for SQLite (a thread only adds contention there; measured slower).
     parsed_chunks = _parsed(table, importer, batch_size)
-    # PostgreSQL writes in another process: parse the next chunk meanwhile. On SQLite a
-    # thread only adds contention for the GIL (measured: slower); a large file is parsed
-    # in a child process instead.
-    if connection.vendor == "postgresql":
-        parsed_chunks = ahead(parsed_chunks)
-    elif table.size >= PARSE_IN_PROCESS_FROM_BYTES:
+    if table.size >= PARSE_IN_PROCESS_FROM_BYTES:
         parsed_chunks = ahead_in_process(parsed_chunks)
-    statistics = _Statistics(batch_size)
+    elif connection.vendor == "postgresql":
+        parsed_chunks = ahead(parsed_chunks)
+    statistics = _Statistics(batch_size, importer)
     first = True
     with _Commits(grouped=importer.grouped_commits) as commits, ExitStack() as cache:
         for parsed, read, position in parsed_chunks:
@@ -232,24 +229,26 @@ class _Commits(ExitStack):
 
 
 class _Statistics:
-    """ANALYZE the measurement tables when a file starts, then each time the rows written
-    have grown fourfold: a logarithmic number of times (see Bulk.analyze). Fourfold, not
-    twofold: five million events spent 2.5 s in ten refreshes, and the plans that matter
-    (look-ups by key through the unique indexes) are right once a table looks non-empty."""
+    """ANALYZE the tables an import reads and writes when a file starts, then those it
+    writes each time the rows written have grown fourfold: a logarithmic number of times
+    (see Bulk.analyze). Fourfold, not twofold: five million events spent 2.5 s in ten
+    refreshes, and the plans that matter (look-ups by key through the unique indexes) are
+    right once a table looks non-empty. Only the tables the import touches: refreshing
+    the others (a million tickets, while events go in) cost a second more."""
 
-    TABLES = (Ticket, TicketEvent, Outage, MetricSeries, MetricPoint)
     GROWTH = 4
 
-    def __init__(self, batch_size: int) -> None:
+    def __init__(self, batch_size: int, importer: Importer) -> None:
         self.bulk = Bulk()
+        self.tables = importer.writes
         self.written = 0
         self.next_refresh = batch_size
-        self.bulk.analyze(self.TABLES)
+        self.bulk.analyze((*importer.writes, *importer.reads))
 
     def wrote(self, flushed: Flushed) -> None:
         self.written += flushed.counts.created + (flushed.events.created if flushed.events else 0)
         if self.written >= self.next_refresh:
-            self.bulk.analyze(self.TABLES)
+            self.bulk.analyze(self.tables)
             self.next_refresh = self.GROWTH * self.written
 
 

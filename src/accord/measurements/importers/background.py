@@ -2,7 +2,8 @@
 
 The import reads and parses the next chunk while the caller's thread writes the previous
 one: SQLite (inside a statement) and PostgreSQL (waiting for the server) release the
-GIL, so the two overlap. The queue is short, so memory stays bounded by a few chunks.
+GIL, so the two overlap. A large file is parsed in a child process instead, which
+contends for no GIL. The queue is short, so memory stays bounded by a few chunks.
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ def ahead_in_process(items: Iterator[T]) -> Iterator[T]:
     """The items of the (not yet started) generator `items`, produced in a forked child
     process and pickled across a pipe, one item ahead of the consumer.
 
-    For SQLite, where a thread only contends for the GIL: parsing then runs on the other
-    core, and the writer pays only for unpickling. The child never touches the database
+    Parsing then runs on the other core without contending for the GIL, as a thread does
+    (on SQLite, inside every statement; on PostgreSQL, at every round trip to the
+    server), and the writer pays only for unpickling. The child never touches the database
     (parsing must not) and leaves by `os._exit`, so nothing of the parent's connections
     is closed or flushed twice. A child that dies is an error, never a hang.
     """

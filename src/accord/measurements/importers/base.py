@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, NamedTuple
 
+from django.db.models import Model
+
 from accord.measurements.importers.errors import RowError
 from accord.measurements.importers.reading import Chunk
 from accord.measurements.importers.set_aside import SetAside
@@ -44,6 +46,10 @@ class Importer:
     grouped_commits = False
     # The upkeep a large file may set aside while it writes (see set_aside.py).
     set_aside: tuple[SetAside, ...] = ()
+    # The tables it writes, whose statistics are refreshed as they grow, and those it only
+    # looks rows up in, refreshed once at the start (see _Statistics).
+    writes: tuple[type[Model], ...] = ()
+    reads: tuple[type[Model], ...] = ()
 
     def required_columns(self) -> Sequence[str]:
         return ()

@@ -20,7 +20,7 @@ from accord.measurements.importers.fields import (
 )
 from accord.measurements.importers.tickets import NAME_MAX_LENGTH
 from accord.measurements.instants import iso_utc
-from accord.measurements.models import Outage
+from accord.measurements.models import MetricPoint, MetricSeries, Outage
 from accord.measurements.records import OutageRecord, PointRecord
 
 KEY_MAX_LENGTH = 200
@@ -33,6 +33,7 @@ def _after(end: datetime | None, start: datetime, column: str) -> None:
 
 
 class OutageImporter(Importer):
+    writes = (Outage,)
     """Outages keyed by the `id` column when the file has one, else by target and start."""
 
     fields = ("id", "target", "start", "end", "planned", "impact", "reference")
@@ -76,6 +77,7 @@ class OutageImporter(Importer):
 
 
 class MetricImporter(Importer):
+    writes = (MetricSeries, MetricPoint)
     fields = ("series", "start", "end", "good", "total", "value")
 
     def __init__(self, *, parse_instant: InstantParser) -> None:

@@ -10,8 +10,9 @@ from accord.measurements.batches import EventBatch, TicketBatch, size, take
 from accord.measurements.importers import columns
 from accord.measurements.importers.base import Flushed, Importer, Parsed, flush_in_runs, rejections
 from accord.measurements.importers.reading import Chunk
-from accord.measurements.importers.set_aside import EVENT_TICKETS, TICKET_INDEXES
+from accord.measurements.importers.set_aside import EVENT_TICKETS, TICKET_UPKEEP
 from accord.measurements.instants import IsoInstants
+from accord.measurements.models import Ticket, TicketEvent
 from accord.measurements.records import PRIORITY_MAX_LENGTH
 
 ID_MAX_LENGTH = 200
@@ -29,7 +30,8 @@ def _without_bad(batch: TicketBatch | EventBatch, chunk: Chunk, bad: columns.Bad
 
 class TicketImporter(Importer):
     grouped_commits = True
-    set_aside = (TICKET_INDEXES,)
+    set_aside = TICKET_UPKEEP
+    writes = (Ticket,)
     fields = (
         "id",
         "opened_at",
@@ -101,6 +103,8 @@ def _implied_state(responded: str | None, resolved: str | None, closed: str | No
 
 class EventImporter(Importer):
     set_aside = (EVENT_TICKETS,)
+    writes = (TicketEvent,)
+    reads = (Ticket,)  # each event's ticket, by its key
     fields = ("ticket_id", "at", "state", "priority")
 
     def __init__(self, *, source: str, instants: IsoInstants) -> None:
