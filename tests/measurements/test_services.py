@@ -102,3 +102,32 @@ def test_rows_believed_new_that_exist_are_merged_not_duplicated(service: Subject
         (0, "new"),
         (1, "closed"),
     ]
+
+
+AWKWARD = ["back\\slash", "tab\there", "new\nline", "cr\rhere", "\\N", "", "ünï €"]
+
+
+def test_awkward_text_survives_the_bulk_path_unchanged(service: Subject) -> None:
+    """COPY's text format (PostgreSQL) escapes backslashes, tabs and line breaks, and
+    reads \\N as null: every such value must come back as it went in."""
+    tickets = [
+        TicketRecord(f"K{i}\\{text}", T0, "new", text[:20], attributes={"note": text, text: i})
+        for i, text in enumerate(AWKWARD)
+    ]
+    assert services.upsert_tickets(tickets).counts == Counts(created=len(AWKWARD))
+    stored = {t.external_id: t for t in Ticket.objects.all()}
+    for i, text in enumerate(AWKWARD):
+        ticket = stored[f"K{i}\\{text}"]
+        assert (ticket.priority, ticket.attributes) == (text[:20], {"note": text, text: i})
+    events = [
+        EventRecord(
+            f"K{i}\\{text}", T0, "new", text[:20], attributes={"note": text} if text else {}
+        )
+        for i, text in enumerate(AWKWARD)
+    ]
+    assert services.add_ticket_events(events).counts == Counts(created=len(AWKWARD))
+    for event in TicketEvent.objects.select_related("ticket"):
+        text = AWKWARD[int(event.ticket.external_id[1])]
+        assert event.priority == text[:20]
+        assert event.attributes == ({"note": text} if text else {})
+    assert TicketEvent.objects.filter(attributes__isnull=True).count() == 1  # the empty one

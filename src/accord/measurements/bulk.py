@@ -241,8 +241,7 @@ class Bulk:
                 self.connection.cursor() as cursor,
                 cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
             ):
-                for row in rows:
-                    copy.write_row(row)
+                _copy_rows(copy, rows)
         except IntegrityError:  # unique keys are checked at once (only foreign keys defer)
             return False
         return True
@@ -255,9 +254,42 @@ class Bulk:
                 f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table} LIMIT 0"
             )
             with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                _copy_rows(copy, rows)
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} {on_conflict}"
             )
             cursor.execute(f"DROP TABLE {staging}")
+
+
+_PLAIN = frozenset({str, int, type(None)})
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_NULL = "\\N"
+
+
+def _copy_rows(copy: Any, rows: Sequence[Row]) -> None:
+    """Send `rows` to a COPY … FROM STDIN: as one text, built column by column in C,
+    when every value is text, a whole number or null (a third of the client's time per
+    event when psycopg formats row by row); else row by row."""
+    columns = [_copy_cells(values) for values in zip(*rows, strict=True)]
+    if any(cells is None for cells in columns):
+        for row in rows:
+            copy.write_row(row)
+        return
+    copy.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
+
+
+def _copy_cells(values: tuple[Any, ...]) -> Sequence[str] | None:
+    """The cells of one column in COPY's text format; None for a type it does not write."""
+    kinds = set(map(type, values))
+    if not kinds <= _PLAIN:
+        return None  # (bool is not int here: type() is exact)
+    if kinds == {int}:
+        return list(map(str, values))
+    texts = values if kinds == {str} else ["" if v is None else str(v) for v in values]
+    joined = "".join(texts)
+    if any(special in joined for special in "\\\t\n\r"):
+        texts = [text.translate(_COPY_ESCAPES) for text in texts]
+    if type(None) in kinds:
+        cells = zip(values, texts, strict=True)
+        return [_COPY_NULL if value is None else text for value, text in cells]
+    return texts

@@ -9,6 +9,8 @@ points by start.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -29,6 +31,24 @@ class TicketState(models.TextChoices):
     RESOLVED = "resolved"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+
+
+class EmptyAsNullJSONField(models.JSONField):  # type: ignore[type-arg]
+    """A JSON object stored as NULL when empty, read back as `{}`.
+
+    Most events carry no attributes. PostgreSQL parses a JSON value per row, and five
+    million `{}` cost a fifth of the events' COPY (measured: 3 s of 15).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["null"] = True
+        super().__init__(*args, **kwargs)
+
+    def get_prep_value(self, value: Any) -> Any:
+        return super().get_prep_value(value) if value else None
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return {} if value is None else super().from_db_value(value, expression, connection)
 
 
 class Ticket(models.Model):
@@ -105,7 +125,7 @@ class TicketEvent(models.Model):
     at = models.DateTimeField()
     state = models.CharField(max_length=40)
     priority = models.CharField(max_length=20, blank=True)
-    attributes = models.JSONField(default=dict, blank=True)
+    attributes = EmptyAsNullJSONField(default=dict, blank=True)
 
     class Meta:
         # The unique index also serves "a ticket's events in order".

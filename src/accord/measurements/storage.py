@@ -125,8 +125,8 @@ def _changed(
     return written
 
 
-def _json_column(values: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The JSON text of each map, as `json_text` writes it."""
+def _json_column(values: Sequence[Mapping[str, Any]], empty: str | None = "{}") -> list[str | None]:
+    """The JSON text of each map, as `json_text` writes it; `empty` for an empty one."""
     if isinstance(values, TextMaps) and values.names:
         # Keys and values are all text: each row's JSON is a template filled with the
         # encoded values, column by column in C.
@@ -139,8 +139,8 @@ def _json_column(values: Sequence[Mapping[str, Any]]) -> list[str]:
         encoded = [map(encode_basestring_ascii, column) for column in values.columns]
         return list(map(template.format, *encoded))
     if not any(values):
-        return ["{}"] * len(values)
-    return [json_text(value) if value else "{}" for value in values]
+        return [empty] * len(values)
+    return [json_text(value) if value else empty for value in values]
 
 
 def _json_encoder() -> Callable[[Any], str]:
@@ -209,7 +209,7 @@ def insert_histories(bulk: Bulk, batch: EventBatch, pks: Sequence[int]) -> Count
             bulk.instants(at),  # type: ignore[arg-type]
             state,
             priority,
-            _json_column(attributes),
+            _json_column(attributes, empty=None),  # see TicketEvent.attributes
             strict=True,
         )
     )
@@ -277,7 +277,8 @@ def stored_events(
     stored: dict[int, list[tuple[int, EventRow]]] = {}
     read_instant, read_json = bulk.read_instant, bulk.read_json
     for pk, seq, at, state, priority, attributes in bulk.select_in(sql, [], external_ids):
-        event = EventRow(external_ids[pk], read_instant(at), state, priority, read_json(attributes))  # type: ignore[arg-type]
+        extras = read_json(attributes) or {}  # null: none (TicketEvent.attributes)
+        event = EventRow(external_ids[pk], read_instant(at), state, priority, extras)  # type: ignore[arg-type]
         stored.setdefault(pk, []).append((seq, event))
     return stored
 
@@ -301,7 +302,7 @@ def write_events(bulk: Bulk, plans: Mapping[int, HistoryPlan], *, new: bool = Fa
                 instant(e.at),
                 e.state,
                 e.priority,
-                dumps(e.attributes) if e.attributes else "{}",
+                dumps(e.attributes) if e.attributes else None,
             )
             for seq, e in written
         ]
