@@ -112,6 +112,35 @@ def test_replacing_tickets_rewrites_only_their_leaves(
     assert all(block.clocks <= 2 * 5 for block in ClockArchive.objects.all())
 
 
+def test_clocks_settled_as_before_leave_their_blocks_alone(
+    agreement_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Routine evaluation re-evaluates the tickets with running clocks, whose other
+    targets' clocks are mostly archived already and come out the same."""
+    monkeypatch.setattr(archive, "BLOCK_CLOCKS", 5)
+    archive.replace(agreement_id, None, settled(list(range(100, 140))))
+    before = set(ClockArchive.objects.values_list("pk", flat=True))
+    again = settled([103, 111, 125])
+    # The same clocks under another vocabulary (codes differ, keys do not).
+    for clocks in again.values():
+        clocks.targets.insert(0, ("unrelated", 1, 1))
+        clocks.periods.insert(0, "2025-12")
+        clocks.columns["target"] += 1
+        clocks.columns["period"] += 1
+    archive.replace(agreement_id, np.array([103, 111, 125], np.int64), again)
+    assert set(ClockArchive.objects.values_list("pk", flat=True)) == before
+
+    moved = settled([103])
+    moved["response"].columns["stopped"] += 1
+    archive.replace(agreement_id, np.array([103], np.int64), moved)
+    after = set(ClockArchive.objects.values_list("pk", flat=True))
+    assert len(before - after) == 1  # the response's leaf of 103; its resolution is the same
+    assert stored(agreement_id)[103] == [
+        ("response", 103 * 7 % 3600),
+        ("resolution", 103 * 7 % 3600),
+    ]
+
+
 def test_listing_follows_one_order_across_blocks(
     agreement_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -81,6 +81,24 @@ class Settled:
     def names(self) -> list[str]:
         return [name for name, _, _ in self.targets]
 
+    def same_as(self, other: Settled) -> bool:
+        """Whether both hold the same clocks in the same order (vocabularies may differ)."""
+        if self.size != other.size:
+            return False
+        vocabularies = {
+            "target": (self.targets, other.targets),
+            "period": (self.periods, other.periods),
+        }
+        for name in COLUMNS:
+            mine, theirs = self.columns[name], other.columns[name]
+            if name in vocabularies and theirs.size:
+                own, foreign = vocabularies[name]
+                codes = {value: code for code, value in enumerate(own)}
+                theirs = np.array([codes.get(value, -1) for value in foreign], np.int64)[theirs]
+            if not np.array_equal(mine, theirs):
+                return False
+        return True
+
 
 def replace(agreement_id: int, tickets: IntArray | None, clocks: Mapping[str, Settled]) -> None:
     """Drop the archived clocks of `tickets` (every ticket when None), then archive
@@ -115,8 +133,11 @@ def _replace_leaves(agreement_id: int, name: str, tickets: IntArray, settled: Se
     for leaf in touched.tolist():
         block = by_pk[leaves[leaf][0]]
         old = decode(block)
-        kept = old.take(~np.isin(old.columns["ticket"], tickets))
-        content = Settled.concat([kept, settled.take(incoming_leaf == leaf)])
+        leaving = np.isin(old.columns["ticket"], tickets)
+        arriving = settled.take(incoming_leaf == leaf)
+        if old.take(leaving).same_as(arriving):
+            continue  # re-evaluated, settled as before: routine evaluation's usual case
+        content = Settled.concat([old.take(~leaving), arriving])
         block.delete()
         _insert(agreement_id, name, content)
 
