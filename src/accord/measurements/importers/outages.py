@@ -33,9 +33,9 @@ def _after(end: datetime | None, start: datetime, column: str) -> None:
 
 
 class OutageImporter(Importer):
-    writes = (Outage,)
     """Outages keyed by the `id` column when the file has one, else by target and start."""
 
+    writes = (Outage,)
     fields = ("id", "target", "start", "end", "planned", "impact", "reference")
 
     def __init__(self, *, parse_instant: InstantParser, target: str | None) -> None:

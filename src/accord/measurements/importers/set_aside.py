@@ -11,7 +11,9 @@ written faster without some of the table's upkeep, which is then redone in bulk:
   (PostgreSQL only): each is checked by a trigger per row, a query each, at every commit:
   18 of the 44 s of five million events; 3.7 of the 22 s of a million tickets. Put back,
   a key checks every row in one join (1.3 s for the events, 0.2 s for the tickets).
-  SQLite's check is a cheap lookup: kept there.
+  SQLite's checks, per connection (a pragma), are set aside for events: a lookup per row
+  is a sixth of an event's insert, and checking a whole table afterwards takes a few
+  hundredths of a second a million rows.
 
 Each is dropped in its own committed transaction before the first batch (the batches still
 commit one by one) and put back once the last batch is committed, or on the way out of a
@@ -31,6 +33,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import CASCADE, ForeignKey, Index, Model
@@ -132,7 +135,6 @@ class ForeignKeyCheck(SetAside):
         field = self.field
         table = quote(self.model._meta.db_table)
         target = quote(field.related_model._meta.db_table)
-        column, target_column = quote(field.column), quote(field.target_field.column)
         with _own_transaction(), connection.cursor() as cursor:
             # No writer of either table until the key is back: no orphan can slip in
             # between the check and the mending. Checked again under the locks, for an
@@ -151,24 +153,7 @@ class ForeignKeyCheck(SetAside):
                 return
             except IntegrityError:  # rows whose parent was deleted while the key was away
                 pass
-            orphans = (
-                f"NOT EXISTS (SELECT 1 FROM {target} AS parent"
-                f" WHERE parent.{target_column} = child.{column})"
-            )
-            if field.remote_field.on_delete is CASCADE:  # what the key would have done
-                cursor.execute(f"DELETE FROM {table} AS child WHERE {orphans}")
-            else:  # PROTECT refuses the deletion; too late for that, so forget the parent
-                cursor.execute(
-                    f"UPDATE {table} AS child SET {column} = NULL"
-                    f" WHERE {column} IS NOT NULL AND {orphans}"
-                )
-            log.warning(
-                "%s rows of %s named a %s deleted while an import ran: %s",
-                cursor.rowcount,
-                self.model.__name__,
-                field.related_model.__name__,
-                "deleted with it" if field.remote_field.on_delete is CASCADE else "now name none",
-            )
+            _mend_orphans(cursor, self.model, field)
             cursor.execute(add)
 
     def _names(self) -> list[str]:
@@ -180,12 +165,84 @@ class ForeignKeyCheck(SetAside):
         ]
 
 
+class ConnectionForeignKeys(SetAside):
+    """SQLite's checking of foreign keys, for the import's connection (a pragma: nothing
+    of it outlives the connection, so a killed import leaves nothing to put back).
+
+    SQLite checks a key with a lookup per row, a sixth of an event's insert (1.3 s of five
+    million events), and checks every row of a table afterwards in a few hundredths of a
+    second a million (`PRAGMA foreign_key_check`). The pragma only changes outside a
+    transaction: within one (a test's), this does not apply.
+    """
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+
+    def __str__(self) -> str:
+        return f"the foreign-key checks of {self.model.__name__}"
+
+    def applies(self) -> bool:
+        return connection.vendor == "sqlite" and not connection.in_atomic_block
+
+    def present(self) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys")
+            (on,) = cursor.fetchone()
+        return bool(on)
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys = OFF")
+
+    def put_back(self) -> None:
+        if self.present():
+            return
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA foreign_key_check({table})")
+            parents = {row[2] for row in cursor.fetchall()}
+            for field in self.model._meta.get_fields():
+                if isinstance(field, ForeignKey) and field.related_model._meta.db_table in parents:
+                    _mend_orphans(cursor, self.model, field)
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys = ON")
+
+
+def _mend_orphans(cursor: Any, model: type[Model], field: ForeignKey) -> None:
+    """Mend the rows of `model` whose `field` names a parent that is gone: deleted with it
+    if the key cascades, else made to name none (PROTECT would have refused the deletion;
+    too late for that, and the row's data is kept)."""
+    quote = connection.ops.quote_name
+    table, target = quote(model._meta.db_table), quote(field.related_model._meta.db_table)
+    column, target_column = quote(field.column), quote(field.target_field.column)
+    orphans = (
+        f"NOT EXISTS (SELECT 1 FROM {target} AS parent"
+        f" WHERE parent.{target_column} = child.{column})"
+    )
+    cascades = field.remote_field.on_delete is CASCADE
+    if cascades:  # what the key would have done
+        cursor.execute(f"DELETE FROM {table} AS child WHERE {orphans}")
+    else:
+        cursor.execute(
+            f"UPDATE {table} AS child SET {column} = NULL WHERE {column} IS NOT NULL AND {orphans}"
+        )
+    log.warning(
+        "%s rows of %s named a %s deleted while an import ran: %s",
+        cursor.rowcount,
+        model.__name__,
+        field.related_model.__name__,
+        "deleted with it" if cascades else "now name none",
+    )
+
+
 TICKET_INDEXES = SecondaryIndexes(Ticket)
 TICKET_SERVICES = ForeignKeyCheck(Ticket, "service")
 TICKET_CUSTOMERS = ForeignKeyCheck(Ticket, "customer")
 EVENT_TICKETS = ForeignKeyCheck(TicketEvent, "ticket")
+EVENT_KEYS_SQLITE = ConnectionForeignKeys(TicketEvent)
 TICKET_UPKEEP = (TICKET_INDEXES, TICKET_SERVICES, TICKET_CUSTOMERS)
-EVERYTHING = (*TICKET_UPKEEP, EVENT_TICKETS)
+EVENT_UPKEEP = (EVENT_TICKETS, EVENT_KEYS_SQLITE)
+EVERYTHING = (*TICKET_UPKEEP, *EVENT_UPKEEP)
 
 
 def restore_all() -> list[str]:

@@ -10,7 +10,7 @@ from accord.measurements.batches import EventBatch, TicketBatch, size, take
 from accord.measurements.importers import columns
 from accord.measurements.importers.base import Flushed, Importer, Parsed, flush_in_runs, rejections
 from accord.measurements.importers.reading import Chunk
-from accord.measurements.importers.set_aside import EVENT_TICKETS, TICKET_UPKEEP
+from accord.measurements.importers.set_aside import EVENT_UPKEEP, TICKET_UPKEEP
 from accord.measurements.instants import IsoInstants
 from accord.measurements.models import Ticket, TicketEvent
 from accord.measurements.records import PRIORITY_MAX_LENGTH
@@ -102,7 +102,7 @@ def _implied_state(responded: str | None, resolved: str | None, closed: str | No
 
 
 class EventImporter(Importer):
-    set_aside = (EVENT_TICKETS,)
+    set_aside = EVENT_UPKEEP
     writes = (TicketEvent,)
     reads = (Ticket,)  # each event's ticket, by its key
     fields = ("ticket_id", "at", "state", "priority")
