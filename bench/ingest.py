@@ -42,6 +42,7 @@ ACCORD = [sys.executable, "-m", "accord.cli"]
 SERVICENOW_LOG = REPO / "tests" / "data" / "incident_event_log.csv.zip"
 POSTGRES = "postgres://postgres@127.0.0.1:5432/{name}"
 TARGET_TICKETS_PER_S = 50_000
+TARGET_SIZE = 1_000_000  # the issue sets the rate for the million-ticket file
 TARGET_SERVICENOW_S = 10.0
 DB_PREFIX = "accord_bench_"  # --db-prefix
 Log = Callable[[str], None]
@@ -316,12 +317,15 @@ def _print_table(runs: list[Run]) -> None:
     for run in runs:
         print(_line(run))
     print(
-        f"\ntargets: ≥ {TARGET_TICKETS_PER_S:,} tickets/s (synthetic, tickets + events); "
+        f"\ntargets: ≥ {TARGET_TICKETS_PER_S:,} tickets/s (synthetic {TARGET_SIZE:,}, "
+        "tickets + events); "
         f"ServiceNow log < {TARGET_SERVICENOW_S:g} s; peak memory independent of file size"
     )
     for run in runs:
         if run.step == "tickets + events":
             verdict = "met" if run.tickets_per_s >= TARGET_TICKETS_PER_S else "MISSED"
+            if run.tickets != TARGET_SIZE:
+                verdict = f"(no target at this size; it is set for {TARGET_SIZE:,})"
             print(f"  {run.database} {run.dataset}: {run.tickets_per_s:,.0f} tickets/s — {verdict}")
         elif run.dataset == "servicenow" and run.step == "import":
             verdict = "met" if run.seconds < TARGET_SERVICENOW_S else "MISSED"
