@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
+from accord.measurements.history import encode_histories
+
 DAY = 86_400
 STATES = ("new", "in-progress", "awaiting-customer", "resolved", "closed", "cancelled")
 
@@ -90,11 +92,12 @@ def _events(tickets, cancelled, waits, answered, wait_start, wait_end, end):  # 
     return {"ticket_id": owners, "seq": seq, "at": ats, "state": states}
 
 
-def _text(instants: np.ndarray) -> list[str | None]:
-    """Epoch seconds → the UTC text Django stores on SQLite (NULL for -1)."""
+def _text(instants: np.ndarray, *, utc: bool = False) -> list[str | None]:
+    """Epoch seconds → the UTC text Django stores on SQLite (NULL for -1); `utc`: the
+    same on PostgreSQL (for histories, which hold UTC text on both)."""
     text = np.datetime_as_string(instants.astype("datetime64[s]"), unit="s")
     values = np.char.replace(text, "T", " ").astype(object)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not utc:
         values = values + "+00"
     values[instants < 0] = None
     return values.tolist()  # type: ignore[no-any-return]
@@ -125,20 +128,22 @@ def write(
     )
     _insert("measurements_ticket", ticket_columns, ticket_rows)
     m = events["ticket_id"].size
-    event_rows = list(
-        zip(
-            events["ticket_id"].tolist(),
-            events["seq"].tolist(),
-            _text(events["at"]),
-            events["state"].tolist(),
-            [""] * m,
-            ["{}"] * m,
-            strict=True,
-        )
+    owners = events["ticket_id"]  # in order, each ticket's events together
+    starts = np.r_[0, np.flatnonzero(owners[1:] != owners[:-1]) + 1]
+    instants = _text(events["at"], utc=True)
+    histories = encode_histories(
+        starts.tolist(),
+        instants,
+        events["state"].tolist(),
+        [""] * m,
+        [{}] * m,  # type: ignore[arg-type]
     )
-    _insert(
-        "measurements_ticketevent", "ticket_id, seq, at, state, priority, attributes", event_rows
-    )
+    history_rows = [
+        (pk, *history[:-1], now_text)
+        for pk, history in zip(owners[starts].tolist(), histories, strict=True)
+    ]
+    history_columns = "ticket_id, size, instants, states, priorities, updated_at"
+    _insert("measurements_tickethistory", history_columns, history_rows)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -147,7 +152,7 @@ def write(
             )
             # As `accord import` does after writing (Bulk.analyze): without statistics the
             # planner takes the few new events for a third of the table and scans it all.
-            cursor.execute("ANALYZE measurements_ticket, measurements_ticketevent")
+            cursor.execute("ANALYZE measurements_ticket, measurements_tickethistory")
     return Generated(n, m)
 
 

@@ -15,7 +15,10 @@ from accord.catalogue.models import Party, Subject
 from accord.evaluation.models import ClockResult, PeriodResult
 from accord.evaluation.queries import clock_results
 from accord.manifests.apply import apply_paths
-from accord.measurements.models import Outage, Ticket, TicketEvent
+from accord.measurements.batches import EventRow
+from accord.measurements.history import encode_history
+from accord.measurements.instants import utc_text
+from accord.measurements.models import Outage, Ticket, TicketHistory
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -132,10 +135,10 @@ def make_ticket(
         closed_at=at(closed) if closed else None,
         attributes=attributes or {},
     )
-    TicketEvent.objects.bulk_create(
-        TicketEvent(ticket=ticket, seq=i, at=at(when), state=s, priority=priority)
-        for i, (when, s) in enumerate(events)
-    )
+    if events:
+        rows = [EventRow(external_id, utc_text(at(when)), s, priority, {}) for when, s in events]
+        history = encode_history(rows)._asdict()
+        TicketHistory.objects.create(ticket=ticket, updated_at=datetime.now(UTC), **history)
     return ticket
 
 
@@ -143,6 +146,7 @@ def settle() -> None:
     """Make every ticket look imported an hour ago: routine evaluation re-reads tickets
     changed in the last minutes before the previous one (in case of a late commit)."""
     Ticket.objects.update(updated_at=datetime.now(UTC) - timedelta(hours=1))
+    TicketHistory.objects.update(updated_at=datetime.now(UTC) - timedelta(hours=1))
 
 
 def outage(subject: str, start: str, end: str | None, impact: float = 1.0) -> Outage:

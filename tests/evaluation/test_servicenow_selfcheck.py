@@ -147,8 +147,8 @@ def reference() -> dict[tuple[str, str], tuple[str, datetime | None, datetime | 
     """(ticket, target) → (status, breach instant, stop)."""
     hours = opening_hours(date(2016, 2, 1), date(2016, 7, 31))
     out = {}
-    for ticket in Ticket.objects.prefetch_related("events"):
-        events = list(ticket.events.order_by("seq"))
+    for ticket in Ticket.objects.select_related("history"):
+        events = ticket.events()
         state_runs = [
             (
                 e.at,

@@ -1,5 +1,6 @@
-"""A large import sets some upkeep aside — the secondary indexes of tickets, and on
-PostgreSQL the foreign keys of tickets and of events — and it always comes back: at the
+"""A large import sets some upkeep aside — the secondary indexes of tickets and of their
+histories, and the foreign keys of tickets (PostgreSQL) and of histories (both databases:
+a constraint on PostgreSQL, the connection's checks on SQLite) — and it always comes back: at the
 end, when the import fails, and, after a killed import, at the start of the next one."""
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Sum
 
 from accord.catalogue.models import Subject
 from accord.measurements import services
 from accord.measurements.importers import ImportOptions, run_import, set_aside
-from accord.measurements.models import Ticket, TicketEvent
+from accord.measurements.models import Ticket, TicketHistory
 
 pytestmark = pytest.mark.django_db(transaction=True)  # each import commits as in real use
 
@@ -24,10 +26,10 @@ class Interrupted(Exception):
 
 
 def event_key() -> set_aside.SetAside:
-    """What a large event import sets aside on this database."""
+    """The key of histories to tickets a large event import sets aside on this database."""
     if connection.vendor == "postgresql":
-        return set_aside.EVENT_TICKETS
-    return set_aside.EVENT_KEYS_SQLITE
+        return set_aside.HISTORY_TICKETS
+    return set_aside.HISTORY_KEYS_SQLITE
 
 
 def ticket_upkeep() -> list[str]:
@@ -79,16 +81,14 @@ def test_a_large_import_sets_upkeep_aside_and_puts_it_back(
     assert run_import([tickets], ImportOptions(kind="tickets", batch_size=2)).counts.created == 6
     report = run_import([events], ImportOptions(kind="events", batch_size=4))
     assert report.counts.created == 12
-    events = [str(event_key())]
+    events = ["the indexes of TicketHistory", str(event_key())]
     assert drops == ticket_upkeep() + events
     assert set_aside.TICKET_INDEXES.present()
-    assert set_aside.EVENT_TICKETS.present()  # never dropped on SQLite
-    assert list(
-        TicketEvent.objects.filter(ticket__external_id="T3").values_list("seq", "state")
-    ) == [
-        (0, "new"),
-        (1, "closed"),
-    ]
+    assert set_aside.HISTORY_INDEXES.present()
+    assert set_aside.HISTORY_TICKETS.present()  # never dropped on SQLite
+    assert all(item.present() for item in set_aside.EVERYTHING if item.applies())
+    t3 = Ticket.objects.get(external_id="T3")
+    assert [(e.seq, e.state) for e in t3.events()] == [(0, "new"), (1, "closed")]
 
 
 def test_an_import_into_a_larger_table_keeps_its_upkeep(
@@ -155,7 +155,7 @@ def test_migrate_puts_back_what_a_killed_import_left_aside(db: None) -> None:
     assert all(item.present() for item in set_aside.EVERYTHING if item.applies())
 
 
-def test_events_orphaned_while_the_key_was_aside_go_when_it_comes_back(
+def test_histories_orphaned_while_the_key_was_aside_go_when_it_comes_back(
     files: tuple[Path, Path],
 ) -> None:
     tickets, events = files
@@ -166,11 +166,12 @@ def test_events_orphaned_while_the_key_was_aside_go_when_it_comes_back(
     gone = Ticket.objects.get(external_id="T2").pk
     with connection.cursor() as cursor:  # below the ORM, which would cascade itself
         cursor.execute(f"DELETE FROM {Ticket._meta.db_table} WHERE id = %s", [gone])
-    assert TicketEvent.objects.filter(ticket_id=gone).count() == 2
+    assert TicketHistory.objects.get(ticket_id=gone).size == 2
     assert set_aside.restore_all() == [str(key)]
     assert key.present()
-    assert not TicketEvent.objects.filter(ticket_id=gone).exists()
-    assert TicketEvent.objects.count() == 10
+    assert not TicketHistory.objects.filter(ticket_id=gone).exists()
+    assert TicketHistory.objects.count() == 5
+    assert TicketHistory.objects.aggregate(events=Sum("size"))["events"] == 10
 
 
 @pytest.mark.skipif("connection.vendor == 'sqlite'", reason="the key is set aside on PostgreSQL")

@@ -1,5 +1,5 @@
-"""Small pieces of the bulk path: the reader thread and process, duplicate runs, sequence
-numbers, JSON columns."""
+"""Small pieces of the bulk path: the reader thread and process, duplicate runs, JSON
+columns. (A history's positions within runs of tickets: tests/measurements/test_history.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from accord.measurements.importers.background import ahead, ahead_in_process
 from accord.measurements.importers.base import unique_runs
 from accord.measurements.importers.errors import RowError
 from accord.measurements.importers.reading import NOTHING
-from accord.measurements.storage import _json_column, _positions_in_runs, json_text
+from accord.measurements.jsontext import json_column, json_text
 
 
 def test_items_come_through_in_order() -> None:
@@ -52,11 +52,6 @@ def test_unique_runs_split_only_at_a_repeated_key() -> None:
     assert unique_runs(["a", "b", "a", "c", "b", "b"]) == [[0, 1], [2, 3, 4], [5]]
 
 
-def test_positions_in_runs() -> None:
-    assert _positions_in_runs([7, 7, 7, 9, 9, 3]) == [0, 1, 2, 0, 1, 0]
-    assert _positions_in_runs([]) == []
-
-
 def test_text_maps_encode_as_json_text_does() -> None:
     maps = TextMaps(
         ["category", 'we{ir}d "key"', "ü"],
@@ -67,8 +62,8 @@ def test_text_maps_encode_as_json_text_does() -> None:
         {"category": 'b"', 'we{ir}d "key"': "2\n", "ü": "z\\"},
         {"category": "{x}", 'we{ir}d "key"': "é", "ü": "y"},
     ]
-    assert _json_column(maps) == [json_text(m) for m in maps]
-    assert _json_column(list(maps)[1:]) == [json_text(m) for m in list(maps)[1:]]
+    assert json_column(maps) == [json_text(m) for m in maps]
+    assert json_column(list(maps)[1:]) == [json_text(m) for m in list(maps)[1:]]
 
 
 def test_a_reader_process_hands_over_items_in_order() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,8 +10,10 @@ from django.db import transaction
 
 from accord.catalogue.models import Party, Subject
 from accord.measurements import services
+from accord.measurements.batches import EventRow
 from accord.measurements.bulk import Bulk
-from accord.measurements.models import MetricPoint, Outage, Ticket, TicketEvent
+from accord.measurements.history import encode_history
+from accord.measurements.models import MetricPoint, Outage, Ticket, TicketHistory
 from accord.measurements.records import (
     Counts,
     EventRecord,
@@ -19,6 +22,7 @@ from accord.measurements.records import (
     Rejection,
     TicketRecord,
 )
+from accord.measurements.storage import HISTORY_COLUMNS
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -57,11 +61,12 @@ def test_events_by_record(service: Subject) -> None:
     assert result.rejected == [
         Rejection(2, "ticket", "A-9", "no ticket with this id in source 'default'")
     ]
-    assert list(TicketEvent.objects.order_by("seq").values_list("seq", "state")) == [
-        (0, "new"),
-        (1, "in-progress"),
+    assert [(e.seq, e.at, e.state, e.priority) for e in Ticket.objects.get().events()] == [
+        (0, T0, "new", "2"),
+        (1, T0 + timedelta(minutes=5), "in-progress", "2"),
     ]
     assert services.add_ticket_events(events[:2]).counts == Counts(unchanged=2)
+    assert TicketHistory.objects.get().size == 2
 
 
 def test_outages_by_record_with_their_own_origin(service: Subject) -> None:
@@ -89,19 +94,24 @@ def test_metric_points_by_record() -> None:
 
 def test_rows_believed_new_that_exist_are_merged_not_duplicated(service: Subject) -> None:
     """A concurrent import may store a row between our check and our write."""
-    services.upsert_tickets([TicketRecord("A-1", T0, "new")])
-    ticket = Ticket.objects.get()
+    services.upsert_tickets([TicketRecord("A-1", T0, "new"), TicketRecord("A-2", T0, "new")])
+    a1, a2 = Ticket.objects.order_by("external_id")
     bulk = Bulk()
-    at = bulk.instant("2025-03-01 09:00:00")
-    rows = [(ticket.pk, 0, at, "new", "", "{}"), (ticket.pk, 1, at, "closed", "", "{}")]
-    columns = ("ticket_id", "seq", "at", "state", "priority", "attributes")
+    now = bulk.instant("2025-03-01 12:00:00")
+
+    def row(ticket: Ticket, *states: str) -> tuple[object, ...]:
+        events = [EventRow(ticket.external_id, "2025-03-01 09:00:00", s, "", {}) for s in states]
+        return (ticket.pk, *encode_history(events), now)
+
+    columns = HISTORY_COLUMNS
     with transaction.atomic():
-        bulk.write(TicketEvent, columns, rows[:1], conflict=columns[:2])
-        bulk.write(TicketEvent, columns, rows, conflict=columns[:2], new=True)
-    assert list(TicketEvent.objects.order_by("seq").values_list("seq", "state")) == [
-        (0, "new"),
-        (1, "closed"),
-    ]
+        bulk.write(TicketHistory, columns, [row(a1, "new")], conflict=columns[:1])
+        # Believed new, but A-1's history exists: an upsert, not a duplicate (or an error).
+        both = [row(a1, "new", "closed"), row(a2, "new")]
+        bulk.write(TicketHistory, columns, both, conflict=columns[:1], update=columns[1:], new=True)
+    assert TicketHistory.objects.count() == 2
+    assert [(e.seq, e.state) for e in a1.events()] == [(0, "new"), (1, "closed")]
+    assert [(e.seq, e.state) for e in a2.events()] == [(0, "new")]
 
 
 AWKWARD = ["back\\slash", "tab\there", "new\nline", "cr\rhere", "\\N", "", "ünï €"]
@@ -126,8 +136,35 @@ def test_awkward_text_survives_the_bulk_path_unchanged(service: Subject) -> None
         for i, text in enumerate(AWKWARD)
     ]
     assert services.add_ticket_events(events).counts == Counts(created=len(AWKWARD))
-    for event in TicketEvent.objects.select_related("ticket"):
-        text = AWKWARD[int(event.ticket.external_id[1])]
-        assert event.priority == text[:20]
-        assert event.attributes == ({"note": text} if text else {})
-    assert TicketEvent.objects.filter(attributes__isnull=True).count() == 1  # the empty one
+    histories = TicketHistory.objects.select_related("ticket")
+    assert len(histories) == len(AWKWARD)
+    for history in histories:
+        text = AWKWARD[int(history.ticket.external_id[1])]
+        assert [(e.at, e.state, e.priority, e.attributes) for e in history.events()] == [
+            (T0, "new", text[:20], {"note": text} if text else {})
+        ]
+    assert TicketHistory.objects.filter(attributes__isnull=True).count() == 1  # the empty one
+
+
+def test_attributes_are_stored_null_only_when_no_event_has_any(service: Subject) -> None:
+    services.upsert_tickets([TicketRecord(t, T0, "new") for t in ("A-1", "A-2", "A-3")])
+    later = [T0 + timedelta(minutes=m) for m in range(3)]
+    events = [
+        EventRecord("A-1", later[0], "new"),
+        EventRecord("A-1", later[1], "in-progress", attributes={"group": "desk"}),
+        EventRecord("A-1", later[2], "resolved"),
+        EventRecord("A-2", later[0], "new"),
+        EventRecord("A-2", later[1], "closed"),
+        EventRecord("A-3", later[0], "new"),
+    ]
+    assert services.add_ticket_events(events).counts == Counts(created=6)
+    stored = {h.ticket.external_id: h for h in TicketHistory.objects.select_related("ticket")}
+    assert json.loads(stored["A-1"].attributes) == [{}, {"group": "desk"}, {}]
+    assert stored["A-2"].attributes is None and stored["A-3"].attributes is None
+    # An event with attributes joining a history without: the earlier ones get `{}`.
+    late = [EventRecord("A-3", later[1], "closed", attributes={"code": "ok"})]
+    assert services.add_ticket_events(late).counts == Counts(created=1)
+    a3 = TicketHistory.objects.get(ticket__external_id="A-3")
+    assert json.loads(a3.attributes) == [{}, {"code": "ok"}]
+    assert [e.attributes for e in a3.events()] == [{}, {"code": "ok"}]
+    assert TicketHistory.objects.get(ticket__external_id="A-2").attributes is None

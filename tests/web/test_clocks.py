@@ -54,7 +54,7 @@ def test_clock_pages_for_a_manager(client: Client, demo_estate: datetime) -> Non
     assert len(clocks) > 1
     for clock in clocks:
         assert f'href="{clock_url(clock)}"' in html
-    assert html.count("<time") >= breached.ticket.events.count()
+    assert html.count("<time") >= len(breached.ticket.events()) > 0
 
     response = client.get(clock_url(breached))
     html = response.content.decode()
@@ -105,9 +105,11 @@ def test_clock_names_the_temporary_change_it_ran_under(
 
 def test_timeline_shows_pauses_with_their_reason(client: Client, demo_estate: datetime) -> None:
     client.force_login(person(Role.MANAGER))
-    waited = set(
-        Ticket.objects.filter(events__state="awaiting-customer").values_list("pk", flat=True)
-    )
+    waited = {
+        ticket.pk
+        for ticket in Ticket.objects.select_related("history")
+        if any(e.state == "awaiting-customer" for e in ticket.events())
+    }
     retail = Agreement.objects.get(name="retail-online-store-sla")
     clocks = clock_results(agreement_ids=[retail.pk], target="p1-resolution")
     paused = next(c for c in clocks if c.ticket_id in waited)

@@ -270,9 +270,8 @@ class EvaluationState(models.Model):
     )
     as_of = models.DateTimeField()
     evaluated_at = models.DateTimeField()
-    # Tickets changed after this instant and events with a larger id are not yet evaluated.
+    # Tickets and histories changed after this instant are not yet evaluated.
     tickets_seen_until = models.DateTimeField(null=True)
-    events_seen_until = models.BigIntegerField(default=0)
     # The terms evaluated (versions, calendars, targets): a change means a full evaluation.
     terms = models.CharField(max_length=64, blank=True)
     summary = models.JSONField(default=dict)

@@ -29,7 +29,6 @@ from accord.evaluation.calendars import Calendars
 from accord.evaluation.clocks import ClockGroup, evaluate_ticket_clocks
 from accord.evaluation.fields import from_epoch
 from accord.evaluation.figures import Figures, apply_credits
-from accord.evaluation.loading import quote
 from accord.evaluation.models import EvaluationState, PeriodResult
 from accord.evaluation.ratios import sli_figures
 from accord.evaluation.scope import Scope
@@ -50,7 +49,6 @@ from accord.evaluation.tickets import (
     read_events,
     vocabularies,
 )
-from accord.measurements.models import TicketEvent
 
 DAY = 86_400
 T = TypeVar("T")
@@ -196,14 +194,13 @@ def run_stored(scope: Scope, *, as_of: int, full: bool, rewrite_from: int | None
     state = EvaluationState.objects.filter(agreement=agreement).first()
     full = full or state is None or state.terms != scope.digest()
     started = timezone.now()
-    max_event = _max_event_id()
     selection = (
         Selection(opened_before=as_of + 1) if full else _selection(state, agreement.pk, as_of)
     )
     tickets, groups = load_and_compute(scope, selection, as_of)
     with transaction.atomic():
         outcome = _write(scope, tickets, groups, as_of, full, rewrite_from, started)
-        _save_state(state, scope, as_of, started, max_event, full)
+        _save_state(state, scope, as_of, started, full)
     if full:
         results.refresh_statistics()
     return outcome
@@ -255,17 +252,9 @@ def _selection(state: EvaluationState | None, agreement_id: int, as_of: int) -> 
     seen = state.tickets_seen_until
     return Selection(
         changed_after=(seen - CHANGE_MARGIN) if seen else from_epoch(0),
-        events_after=state.events_seen_until,
         running_of=agreement_id,
         opened_before=as_of + 1,
     )
-
-
-def _max_event_id() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(id) FROM {quote(TicketEvent._meta.db_table)}")
-        row = cursor.fetchone()
-    return int(row[0] or 0)
 
 
 def _stored_periods(agreement_id: int) -> dict[str, tuple[int, int, bool]]:
@@ -365,14 +354,12 @@ def _save_state(
     scope: Scope,
     as_of: int,
     started: datetime,
-    max_event: int,
     full: bool,
 ) -> None:
     values = {
         "as_of": from_epoch(as_of),
         "evaluated_at": timezone.now(),
         "tickets_seen_until": started,
-        "events_seen_until": max_event,
         "terms": scope.digest(),
         "summary": {"full": full},
     }

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -36,7 +37,7 @@ from accord.evaluation.loading import (
 )
 from accord.evaluation.models import ClockResult, ClockStatus
 from accord.evaluation.scope import Scope
-from accord.measurements.models import Ticket, TicketEvent, TicketState
+from accord.measurements.models import Ticket, TicketHistory, TicketState
 
 RESOLVED_STATES = (TicketState.RESOLVED.value, TicketState.CLOSED.value)
 CANCELLED = TicketState.CANCELLED.value
@@ -44,7 +45,6 @@ NEW = TicketState.NEW.value
 # Columns of the ticket row that a `where` filter can name; anything else is an attribute.
 TICKET_FIELDS = {"priority": "priority", "state": "state", "source": "source"}
 NAMED_FIELDS = {"service": "service_id", "customer": "customer_id"}
-_SEQ_BITS = 20  # events are read sorted on ticket id << 20 | seq
 LISTED_TICKETS = 50_000  # up to this many, a ticket's events are read by listing its id
 
 
@@ -54,7 +54,6 @@ class Selection:
     plus those whose clocks were still running (routine evaluation)."""
 
     changed_after: datetime | None = None
-    events_after: int = 0
     running_of: int | None = None  # agreement id whose running clocks to include
     opened_before: int | None = None  # epoch seconds: tickets opened later are not yet seen
     ticket_ids: tuple[int, ...] | None = None  # only these (explaining one clock)
@@ -144,18 +143,18 @@ def ticket_source(scope: Scope, selection: Selection) -> tuple[str, list[object]
 
 
 def _changed(selection: Selection, params: list[object]) -> str:
-    """The tickets routine evaluation reads: changed, with new events, or with a running
-    clock. One set, built once, then looked up by primary key."""
+    """The tickets routine evaluation reads: changed, with a changed history, or with a
+    running clock. One set, built once, then looked up by primary key."""
     tickets = quote(Ticket._meta.db_table)
-    events = quote(TicketEvent._meta.db_table)
+    histories = quote(TicketHistory._meta.db_table)
     clocks = quote(ClockResult._meta.db_table)
     parts = []
     if selection.changed_after is not None:
-        # Along the ticket_updated index: only the changed tickets are read.
+        # Along the ticket_updated and history_updated indexes: only what changed is read.
+        after = instant_param(epoch_seconds(selection.changed_after))
         parts.append(f"SELECT id FROM {tickets} WHERE updated_at > %s")
-        params.append(instant_param(epoch_seconds(selection.changed_after)))
-        parts.append(f"SELECT ticket_id AS id FROM {events} WHERE id > %s")
-        params.append(selection.events_after)
+        parts.append(f"SELECT ticket_id AS id FROM {histories} WHERE updated_at > %s")
+        params += [after, after]
     if selection.running_of is not None:
         running = f"{ClockStatus.OPEN.value}, {ClockStatus.AT_RISK.value}"
         parts.append(
@@ -225,7 +224,7 @@ def load_events(scope: Scope, selection: Selection, tickets: Tickets) -> Events:
     return attach_events(read_events(scope, selection, states, tickets.ids), tickets)
 
 
-RawEvents = tuple[IntArray, IntArray, IntArray, tuple[str, ...]]  # key, at, state, states
+RawEvents = tuple[IntArray, IntArray, IntArray, tuple[str, ...]]  # ticket, at, state, states
 
 
 def read_events(
@@ -236,33 +235,49 @@ def read_events(
 ) -> RawEvents:
     """The events of the tickets of the scope and selection (of `ticket_ids`, when the
     few tickets were read already: by primary key, without finding them again), in
-    history order; states coded into `states`. Needs nothing of the tickets' own read,
-    so the two may run side by side."""
-    table = quote(TicketEvent._meta.db_table)
+    history order, each with its ticket's id; states coded into `states` (-1: another).
+    Needs nothing of the tickets' own read, so the two may run side by side.
+
+    Each history is one row of JSON arrays (TicketHistory): the database concatenates
+    them, and each field is decoded in one call, then parsed by NumPy."""
+    table = quote(TicketHistory._meta.db_table)
     if ticket_ids is None:
         source, params = ticket_source(scope, selection)
-        where = f"e.ticket_id IN (SELECT t.id FROM {source})"
+        where = f"h.ticket_id IN (SELECT t.id FROM {source})"
     else:
         where, params = (
-            f"e.ticket_id IN ({', '.join(map(str, ticket_ids.tolist())) or 'NULL'})",
+            f"h.ticket_id IN ({', '.join(map(str, ticket_ids.tolist())) or 'NULL'})",
             [],
         )
-    key, at, state = read_columns(
-        f"{table} e WHERE {where}",
+    ids, sizes, instants, state_names = read_columns(
+        f"{table} h WHERE {where}",
         params,
         [
-            Column(f"e.ticket_id * {1 << _SEQ_BITS} + e.seq"),
-            Column(epoch("e.at")),
-            Column("e.state", vocabulary=states),
+            Column("h.ticket_id"),
+            Column("h.size"),
+            Column("h.instants", kind="json"),
+            Column("h.states", kind="json"),
         ],
     )
-    return key, at, state, states
+    ticket = np.repeat(ids, sizes)
+    at = _epoch_seconds(list(chain.from_iterable(instants)))
+    codes = {name: code for code, name in enumerate(states)}
+    flat_states = chain.from_iterable(state_names)
+    state = np.fromiter(map(codes.get, flat_states, repeat(NULL)), np.int64, count=ticket.size)
+    if at.size != ticket.size:
+        raise ValueError(f"stored histories hold {at.size} instants for {ticket.size} events")
+    return ticket, at, state, states
+
+
+def _epoch_seconds(utc_texts: list[str]) -> IntArray:
+    """UTC text (`YYYY-MM-DD HH:MM:SS[.ffffff]`) as whole epoch seconds, floored."""
+    return np.array(utc_texts, dtype="datetime64[s]").astype(np.int64)
 
 
 def attach_events(raw: RawEvents, tickets: Tickets) -> Events:
     """Events read by `read_events`, each pointing at its ticket in `tickets`."""
-    key, at, state, states = raw
-    owner = np.searchsorted(tickets.ids, key >> _SEQ_BITS).astype(np.int64)
+    ticket, at, state, states = raw
+    owner = np.searchsorted(tickets.ids, ticket).astype(np.int64)
     last = np.r_[owner[1:] != owner[:-1], True] if owner.size else np.empty(0, bool)
     until = np.where(last, NO_INSTANT, np.r_[at[1:], NO_INSTANT])
     return Events(owner=owner, at=at, until=until, state=Texts(state, list(states)))

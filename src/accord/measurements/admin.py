@@ -1,12 +1,8 @@
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
-from accord.measurements.models import MetricPoint, MetricSeries, Outage, Ticket, TicketEvent
-
-
-class TicketEventInline(admin.TabularInline):
-    model = TicketEvent
-    extra = 0
-    fields = ["seq", "at", "state", "priority", "attributes"]
+from accord.measurements.models import MetricPoint, MetricSeries, Outage, Ticket
 
 
 @admin.register(Ticket)
@@ -16,15 +12,18 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["external_id"]
     date_hierarchy = "opened_at"
     raw_id_fields = ["service", "customer"]
-    inlines = [TicketEventInline]
+    readonly_fields = ["history"]
 
-
-@admin.register(TicketEvent)
-class TicketEventAdmin(admin.ModelAdmin):
-    list_display = ["ticket", "seq", "at", "state", "priority"]
-    list_filter = ["state"]
-    search_fields = ["ticket__external_id"]
-    raw_id_fields = ["ticket"]
+    @admin.display(description="history")
+    def history(self, ticket: Ticket) -> SafeString:
+        """The events, read only: they change by import or the API, which merge them."""
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e.seq, e.at, e.state, e.priority, e.attributes or "") for e in ticket.events()),
+        )
+        head = "<tr><th>#</th><th>at</th><th>state</th><th>priority</th><th>attributes</th></tr>"
+        return SafeString(f"<table>{head}{rows}</table>")
 
 
 @admin.register(Outage)

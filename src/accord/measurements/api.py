@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Body, Query, Router, Schema
 from pydantic import AwareDatetime, Field
 
 from accord.accounts.access import can_manage, require, visible_outages, visible_tickets
 from accord.measurements import intake
-from accord.measurements.models import DEFAULT_SOURCE, Outage, Ticket, TicketEvent
+from accord.measurements.models import DEFAULT_SOURCE, Outage, Ticket
 from accord.measurements.schemas import (
     MAX_ITEMS,
     NAME_MAX_LENGTH,
@@ -120,9 +120,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
     tickets = _filter_tickets(visible_tickets(request.user), filters)
     page = tickets[filters.offset : filters.offset + filters.limit]
     if filters.events:
-        page = page.prefetch_related(
-            Prefetch("events", queryset=TicketEvent.objects.order_by("seq"))
-        )
+        page = page.select_related("history")
     return _page(filters, tickets, [_ticket(t, filters.events) for t in page])
 
 
@@ -196,7 +194,7 @@ def _ticket(ticket: Ticket, with_events: bool) -> dict[str, Any]:
                 "priority": e.priority,
                 "attributes": e.attributes,
             }
-            for e in ticket.events.all()
+            for e in ticket.events()
         ]
     return row
 

@@ -21,8 +21,8 @@ def _restore_set_aside(using: str, **_: Any) -> None:
     from django.db import connections
 
     from accord.measurements.importers.set_aside import restore_all
-    from accord.measurements.models import Ticket, TicketEvent
+    from accord.measurements.models import Ticket, TicketHistory
 
     tables = set(connections[using].introspection.table_names())
-    if using == "default" and {Ticket._meta.db_table, TicketEvent._meta.db_table} <= tables:
+    if using == "default" and {Ticket._meta.db_table, TicketHistory._meta.db_table} <= tables:
         restore_all()

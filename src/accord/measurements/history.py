@@ -10,16 +10,27 @@ JSON Lines, the modification count then the instant for ServiceNow), ties keepin
 stored events first and the incoming ones in file order. New events usually sort after
 the stored ones and are appended; when one sorts before, the ticket's history is
 renumbered.
+
+A history is stored as one row (models.TicketHistory): instants, states, priorities and
+attributes each a JSON array with a value per event. `encode_history` makes that row for
+one ticket, `prepare_histories` for every ticket of a batch at once, `decode_history`
+reads it back.
 """
 
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from itertools import chain, compress, count, islice
+from operator import and_, eq, gt, itemgetter, ne, sub
 from typing import Any, NamedTuple
 
-from accord.measurements.batches import EventRow
+import numpy as np
+
+from accord.measurements.batches import EventBatch, EventRow
+from accord.measurements.jsontext import json_column, json_string
 
 OrderKey = Callable[[EventRow], Any]
 
@@ -83,3 +94,166 @@ def _renumbered(
 def event_identity(event: EventRow) -> Hashable:
     attributes = json.dumps(event.attributes, sort_keys=True) if event.attributes else ""
     return (event.at, event.state, event.priority, attributes)
+
+
+class HistoryText(NamedTuple):
+    """A ticket's history as stored: the number of events and a JSON array per field
+    (attributes: None when no event has any)."""
+
+    size: int
+    instants: str
+    states: str
+    priorities: str
+    attributes: str | None
+
+
+def encode_history(events: Sequence[EventRow]) -> HistoryText:
+    """One ticket's history, in order (at least one event)."""
+    _, instants, states, priorities, attributes = zip(*events, strict=True)
+    columns = encode_histories([0], instants, states, priorities, attributes)
+    return HistoryText(*(column[0] for column in columns))
+
+
+# The fields of HistoryText, each a list with a value per history.
+HistoryColumns = tuple[list[int], list[str], list[str], list[str], list[str | None]]
+
+
+def encode_histories(
+    starts: list[int],
+    instants: Sequence[str],
+    states: Sequence[str],
+    priorities: Sequence[str],
+    attributes: Sequence[Mapping[str, Any]],
+) -> HistoryColumns:
+    """The histories of runs of events (each run one ticket's, in order; `starts`: where
+    each begins), column by column: every value is encoded once, in C, and one join per
+    field makes every run's array (a Python call per ticket costs several times as much)."""
+    if not instants:
+        return [], [], [], [], []
+    sizes = list(map(sub, [*starts[1:], len(instants)], starts))
+    ends = [start - 1 for start in islice(starts, 1, None)] + [len(instants) - 1]
+    # UTC text needs no escaping, so its quotes go into the separators.
+    texts = _arrays(instants, ends, '", "', '"]\x1e["', '["')
+    states_, priorities_ = (
+        _arrays(_strings(values), ends, ", ", "]\x1e[", "[") for values in (states, priorities)
+    )
+    extras: list[str | None] = [None] * len(sizes)
+    has = np.fromiter(map(bool, attributes), dtype=bool, count=len(attributes))
+    if has.any():
+        with_any = np.logical_or.reduceat(has, starts).tolist()
+        encoded = _arrays(json_column(attributes), ends, ", ", "]\x1e[", "[")  # type: ignore[arg-type]
+        extras = [text if flag else None for text, flag in zip(encoded, with_any, strict=True)]
+    return sizes, texts, states_, priorities_, extras
+
+
+class HistoryBatch(NamedTuple):
+    """A batch of events made ready to store: each ticket's events as one history, in
+    order of instant (ties: file order), the histories column by column. Made where the
+    file is parsed (a child process for a large file), so that the writer only looks the
+    tickets up and stores; columns of text cross the pipe several times faster than a
+    tuple per history."""
+
+    ticket: list[str]  # each ticket once, in order of its first event
+    histories: HistoryColumns
+    # The position in the given batch of each event as grouped; None: the same.
+    order: list[int] | None
+
+    def history(self, k: int) -> HistoryText:
+        return HistoryText(*(column[k] for column in self.histories))
+
+    def positions(self, k: int) -> list[int]:
+        """Where the events of ticket `k` were in the given batch."""
+        sizes = self.histories[0]
+        start = sum(sizes[:k])
+        grouped = range(start, start + sizes[k])
+        return list(grouped) if self.order is None else [self.order[i] for i in grouped]
+
+
+def prepare_histories(batch: EventBatch) -> HistoryBatch:
+    """The events of `batch` grouped by ticket, each ticket's ordered by instant.
+
+    Exports usually list a ticket's events together and in order; then only the few
+    tickets out of order are sorted."""
+    tickets = batch.ticket
+    if not tickets:
+        return HistoryBatch([], encode_histories([], [], [], [], []), None)
+    starts = _run_starts(tickets)
+    if len(starts) != len(set(tickets)):  # some ticket's events are apart: sort them all
+        order: list[int] | None = _grouping_order(tickets, batch.at)
+    else:
+        order = _order_within_runs(starts, tickets, batch.at)
+    columns: Sequence[Sequence[Any]] = batch
+    if order is not None:
+        columns = [_picked(column, order) for column in batch]
+        starts = _run_starts(columns[0])
+    owners = list(map(columns[0].__getitem__, starts))
+    return HistoryBatch(owners, encode_histories(starts, *columns[1:]), order)
+
+
+def _run_starts(keys: Sequence[Hashable]) -> list[int]:
+    """Where each run of equal keys begins (found in C)."""
+    return [0, *compress(count(1), map(ne, keys, islice(keys, 1, None)))]
+
+
+def _grouping_order(tickets: Sequence[str], instants: Sequence[str]) -> list[int]:
+    """Positions by ticket (in order of first appearance), then instant, then file order."""
+    rank: dict[str, int] = {}
+    pairs = zip(tickets, instants, strict=True)
+    keys = [(rank.setdefault(ticket, len(rank)), at) for ticket, at in pairs]
+    return sorted(range(len(keys)), key=keys.__getitem__)  # stable
+
+
+def _order_within_runs(
+    starts: list[int], tickets: Sequence[str], instants: Sequence[str]
+) -> list[int] | None:
+    """Positions that order each run's instants (stable); None when they are in order."""
+    following = islice(instants, 1, None)
+    backwards = map(and_, map(gt, instants, following), map(eq, tickets, islice(tickets, 1, None)))
+    unsorted = {bisect_right(starts, i) - 1 for i in compress(count(), backwards)}
+    if not unsorted:
+        return None
+    order = list(range(len(tickets)))
+    ends = [*starts[1:], len(tickets)]
+    for run in unsorted:
+        start, end = starts[run], ends[run]
+        order[start:end] = sorted(range(start, end), key=instants.__getitem__)
+    return order
+
+
+def _picked(values: Sequence[Any], positions: list[int]) -> list[Any]:
+    """values[i] for i in positions, picked in C."""
+    if len(positions) < 2:
+        return [values[i] for i in positions]
+    return list(itemgetter(*positions)(values))
+
+
+def _strings(values: Sequence[str]) -> Iterable[str]:
+    """The JSON string of each value, each distinct one encoded once."""
+    encoded = {value: json_string(value) for value in set(values)}
+    return map(encoded.__getitem__, values)
+
+
+def _arrays(
+    encoded: Iterable[str], ends: list[int], between: str, end: str, begin: str
+) -> list[str]:
+    """One JSON array per run. Encoded JSON holds no raw control character, so the
+    record separator (U+001E) can mark where each run ends before splitting."""
+    separators = [between] * (ends[-1] + 1)
+    for i in ends:
+        separators[i] = end
+    text = begin + "".join(chain.from_iterable(zip(encoded, separators, strict=False)))
+    arrays = text.split("\x1e")
+    arrays.pop()  # what follows the last run's end: the opening of no array
+    return arrays
+
+
+def decode_history(
+    size: int, instants: str, states: str, priorities: str, attributes: str | None
+) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(instant as UTC text, state, priority, attributes) of each event of a stored
+    history, in order."""
+    at, state, priority = json.loads(instants), json.loads(states), json.loads(priorities)
+    extras = json.loads(attributes) if attributes is not None else [{}] * size
+    if not len(at) == len(state) == len(priority) == len(extras) == size:
+        raise ValueError(f"a stored history of {size} events has fields of other lengths")
+    return list(zip(at, state, priority, extras, strict=True))

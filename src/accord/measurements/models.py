@@ -3,18 +3,22 @@
 Rows arrive by bulk import, the REST API, Alertmanager and Prometheus. Every writer goes
 through `services.py`, which upserts on the natural keys declared here, so a repeated
 delivery changes nothing. The indexes are those of the evaluation's bulk reads: tickets of
-a service by opening, a ticket's events in order, a subject's outages by start, a series'
-points by start.
+a service by opening, a ticket's history by ticket, a subject's outages by start, a
+series' points by start.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 
 from accord.catalogue.models import Party, Subject
+from accord.measurements.history import decode_history
+from accord.measurements.instants import from_utc_text
 
 DEFAULT_SOURCE = "default"
 
@@ -33,26 +37,8 @@ class TicketState(models.TextChoices):
     CANCELLED = "cancelled"
 
 
-class EmptyAsNullJSONField(models.JSONField):  # type: ignore[type-arg]
-    """A JSON object stored as NULL when empty, read back as `{}`.
-
-    Most events carry no attributes. PostgreSQL parses a JSON value per row, and five
-    million `{}` cost a fifth of the events' COPY (measured: 3 s of 15).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["null"] = True
-        super().__init__(*args, **kwargs)
-
-    def get_prep_value(self, value: Any) -> Any:
-        return super().get_prep_value(value) if value else None
-
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        return {} if value is None else super().from_db_value(value, expression, connection)
-
-
 class Ticket(models.Model):
-    """An incident or request as it stands now; its history is in `TicketEvent`."""
+    """An incident or request as it stands now; its history is in `TicketHistory`."""
 
     # Ids are unique only within the system that issued them (one ServiceNow instance,
     # one Jira project), so the import source is part of the key.
@@ -103,6 +89,14 @@ class Ticket(models.Model):
         ]
         ordering = ["source", "external_id"]
 
+    def events(self) -> list[Event]:
+        """The ticket's history, in order (none before its first event arrives)."""
+        try:
+            history = self.history
+        except ObjectDoesNotExist:
+            return []
+        return history.events()
+
     def __str__(self) -> str:
         return (
             self.external_id
@@ -111,29 +105,57 @@ class Ticket(models.Model):
         )
 
 
-class TicketEvent(models.Model):
-    """One step of a ticket's history: the state and priority in force from `at` on.
+class Event(NamedTuple):
+    """One step of a ticket's history: the state and priority in force from `at` on."""
 
-    `seq` is the order of the history (0, 1, …). It usually follows `at`, but a source may
-    define its own order (ServiceNow's modification count), which is kept as given.
+    seq: int  # its place in the history: 0, 1, …
+    at: datetime
+    state: str
+    priority: str
+    attributes: dict[str, Any]
+
+
+class TicketHistory(models.Model):
+    """A ticket's events, in order, as one row: each field a JSON array with a value per
+    event (instants as UTC text, `YYYY-MM-DD HH:MM:SS[.ffffff]`).
+
+    One row per ticket rather than per event, because storing millions of rows costs
+    the database more than anything else in an import (docs/importing.md), and because
+    evaluation reads whole histories: it concatenates these arrays in the database and
+    decodes them in one call each. The arrays are text, not JSON columns, so that no
+    database parses them on the way in.
+
+    The order (`seq`, the position in the arrays) usually follows the instants, but a
+    source may define its own order (ServiceNow's modification count), which is kept.
     """
 
-    ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="events", db_index=False
-    )  # indexed by the unique (ticket, seq)
-    seq = models.PositiveIntegerField()
-    at = models.DateTimeField()
-    state = models.CharField(max_length=40)
-    priority = models.CharField(max_length=20, blank=True)
-    attributes = EmptyAsNullJSONField(default=dict, blank=True)
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="history"
+    )
+    size = models.PositiveIntegerField()  # the number of events
+    instants = models.TextField()
+    states = models.TextField()
+    priorities = models.TextField()
+    # Most events carry none: null when no event of the ticket has any.
+    attributes = models.TextField(null=True, blank=True)
+    # The last import or API call that changed it; routine evaluation reads from here.
+    updated_at = models.DateTimeField()
 
     class Meta:
-        # The unique index also serves "a ticket's events in order".
-        constraints = [models.UniqueConstraint(fields=["ticket", "seq"], name="event_ticket_seq")]
-        ordering = ["ticket", "seq"]
+        indexes = [models.Index(fields=["updated_at"], name="history_updated")]
+        verbose_name_plural = "ticket histories"
 
     def __str__(self) -> str:
-        return f"{self.ticket} #{self.seq} {self.state}"
+        return f"{self.ticket_id}: {self.size} events"
+
+    def events(self) -> list[Event]:
+        rows = decode_history(
+            self.size, self.instants, self.states, self.priorities, self.attributes
+        )
+        return [
+            Event(seq, from_utc_text(at), state, priority, dict(attributes))
+            for seq, (at, state, priority, attributes) in enumerate(rows)
+        ]
 
 
 class Outage(models.Model):

@@ -9,7 +9,8 @@ same batch twice changes nothing the second time. Services, components, parties 
 series are referred to by name, as in files and API payloads.
 
 Tickets and events come as records (`upsert_tickets`, `add_ticket_events`) or, on the
-bulk path, as column-wise batches (`upsert_ticket_batch`, `add_event_batch`).
+bulk path, as column-wise batches (`upsert_ticket_batch`, `add_event_batch`, and
+`add_history_batch` for events grouped by ticket where the file is parsed).
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from django.db import transaction
 from accord.catalogue.models import Party, Subject
 from accord.measurements.batches import EventBatch, EventRow, TicketBatch, TicketRow, size, take
 from accord.measurements.bulk import Bulk
-from accord.measurements.history import HistoryPlan, OrderKey, by_instant, plan_history
+from accord.measurements.history import (
+    HistoryBatch,
+    HistoryPlan,
+    OrderKey,
+    by_instant,
+    decode_history,
+    plan_history,
+    prepare_histories,
+)
 from accord.measurements.instants import utc_text
 from accord.measurements.models import (
     DEFAULT_SOURCE,
@@ -41,7 +50,6 @@ from accord.measurements.records import (
 from accord.measurements.storage import (
     POINT_COLUMNS,
     history_plans,
-    insert_histories,
     point_kind,
     series_of,
     stored_events,
@@ -50,6 +58,7 @@ from accord.measurements.storage import (
     ticket_ids,
     ticket_ids_with_history,
     write_events,
+    write_histories,
     write_tickets,
 )
 
@@ -97,58 +106,48 @@ def upsert_ticket_batch(batch: TicketBatch, *, source: str = DEFAULT_SOURCE) -> 
     return Result(counts, sorted(rejected))
 
 
-def add_ticket_events(
-    events: Sequence[EventRecord], *, source: str = DEFAULT_SOURCE, order_key: OrderKey = by_instant
-) -> Result:
-    """Add the events not yet in their tickets' histories (see `history.py`).
+def add_ticket_events(events: Sequence[EventRecord], *, source: str = DEFAULT_SOURCE) -> Result:
+    """Add the events not yet in their tickets' histories (see `history.py`); a ticket's
+    events are ordered by instant.
 
     An event whose ticket does not exist in `source` is refused.
     """
-    return add_event_batch(EventBatch.from_records(events), source=source, order_key=order_key)
+    return add_event_batch(EventBatch.from_records(events), source=source)
 
 
-def add_event_batch(
-    batch: EventBatch, *, source: str = DEFAULT_SOURCE, order_key: OrderKey = by_instant
-) -> Result:
+def add_event_batch(batch: EventBatch, *, source: str = DEFAULT_SOURCE) -> Result:
     """`add_ticket_events` for a column-wise batch."""
+    return add_history_batch(prepare_histories(batch), source=source)
+
+
+def add_history_batch(batch: HistoryBatch, *, source: str = DEFAULT_SOURCE) -> Result:
+    """`add_ticket_events` for a batch already grouped by ticket (the bulk import's)."""
     bulk = Bulk()
     with transaction.atomic():
-        ids, with_history = ticket_ids_with_history(bulk, source, dict.fromkeys(batch.ticket))
+        ids, with_history = ticket_ids_with_history(bulk, source, batch.ticket)
         pks = list(map(ids.get, batch.ticket))
-        # Tickets without events take the fast path (ordered by instant); the others
-        # merge with their stored history.
-        fast = order_key is by_instant
-        if fast and not with_history and None not in pks:  # the usual first import
-            counts = insert_histories(bulk, batch, pks)  # type: ignore[arg-type]
-        else:
-            counts = _add_events(bulk, batch, pks, with_history if fast else None, order_key)
+        fresh = [k for k, pk in enumerate(pks) if pk is not None and pk not in with_history]
+        # Tickets without a history (the usual first import) store the batch's as it is.
+        if len(fresh) == len(pks):
+            write_histories(bulk, pks, batch.histories, new=True)  # type: ignore[arg-type]
+        elif fresh:
+            columns = tuple([column[k] for k in fresh] for column in batch.histories)
+            write_histories(bulk, [pks[k] for k in fresh], columns, new=True)  # type: ignore[arg-type]
+        counts = Counts(created=sum(batch.histories[0][k] for k in fresh))
+        merging = {
+            pk: [EventRow(batch.ticket[k], *event) for event in decode_history(*batch.history(k))]
+            for k, pk in enumerate(pks)
+            if pk in with_history
+        }
+        counts.add(write_events(bulk, history_plans(bulk, merging)))
     reason = f"no ticket with this id in source {source!r}"
     missing = [
-        Rejection(i, "ticket", batch.ticket[i], reason) for i, pk in enumerate(pks) if pk is None
+        Rejection(i, "ticket", ticket, reason)
+        for k, (ticket, pk) in enumerate(zip(batch.ticket, pks, strict=True))
+        if pk is None
+        for i in batch.positions(k)
     ]
-    return Result(counts, missing)
-
-
-def _add_events(
-    bulk: Bulk,
-    batch: EventBatch,
-    pks: Sequence[int | None],
-    with_history: set[int] | None,
-    order_key: OrderKey,
-) -> Counts:
-    """The events of known tickets: those without stored events (`with_history` given:
-    the fast path) inserted whole, the others merged with their stored history."""
-    fresh = (
-        [i for i, pk in enumerate(pks) if pk is not None and pk not in with_history]
-        if with_history is not None
-        else []
-    )
-    counts = insert_histories(bulk, take(batch, fresh), [pks[i] for i in fresh])  # type: ignore[misc]
-    if len(fresh) < len(pks) - pks.count(None):
-        done = set(fresh)
-        merging = [i for i, pk in enumerate(pks) if pk is not None and i not in done]
-        counts.add(write_events(bulk, history_plans(bulk, batch, pks, merging, order_key)))
-    return counts
+    return Result(counts, sorted(missing))
 
 
 def upsert_ticket_histories(

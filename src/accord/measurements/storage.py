@@ -6,21 +6,27 @@ transaction.
 
 from __future__ import annotations
 
-import json
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from itertools import islice, repeat
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
+from itertools import repeat
 from typing import Any
 
-import numpy as np
-
-from accord.measurements.batches import EventBatch, EventRow, TextMaps, TicketBatch
+from accord.measurements.batches import EventRow, TicketBatch
 from accord.measurements.bulk import Bulk
-from accord.measurements.history import HistoryPlan, OrderKey, plan_history
+from accord.measurements.history import (
+    HistoryColumns,
+    HistoryPlan,
+    HistoryText,
+    OrderKey,
+    by_instant,
+    decode_history,
+    encode_history,
+    plan_history,
+)
 from accord.measurements.instants import utc_text
-from accord.measurements.models import MetricPoint, MetricSeries, Ticket, TicketEvent
+from accord.measurements.jsontext import json_column
+from accord.measurements.models import MetricPoint, MetricSeries, Ticket, TicketHistory
 from accord.measurements.records import Counts, PointRecord
 
 TICKET_COLUMNS = (
@@ -37,7 +43,16 @@ TICKET_COLUMNS = (
     "attributes",
     "updated_at",
 )
-EVENT_COLUMNS = ("ticket_id", "seq", "at", "state", "priority", "attributes")
+# The fields of a HistoryText between the ticket and the time of writing.
+HISTORY_COLUMNS = (
+    "ticket_id",
+    "size",
+    "instants",
+    "states",
+    "priorities",
+    "attributes",
+    "updated_at",
+)
 POINT_COLUMNS = ("series_id", "start", "end", "good", "total", "value")
 _TICKET_INSTANTS = slice(4, 8)  # opened … closed within TICKET_COLUMNS[2:-2]
 
@@ -72,7 +87,7 @@ def write_tickets(
     parties: Mapping[str, int],
 ) -> Counts:
     """Write the tickets of `batch` that are new or differ from `existing`."""
-    attributes = _json_column(batch.attributes)
+    attributes = json_column(batch.attributes)
     columns: list[Sequence[Any]] = [  # TICKET_COLUMNS[2:-2]
         list(map(subjects.get, batch.service)),
         list(map(parties.get, batch.customer)),
@@ -125,49 +140,6 @@ def _changed(
     return written
 
 
-def _json_column(values: Sequence[Mapping[str, Any]], empty: str | None = "{}") -> list[str | None]:
-    """The JSON text of each map, as `json_text` writes it; `empty` for an empty one."""
-    if isinstance(values, TextMaps) and values.names:
-        # Keys and values are all text: each row's JSON is a template filled with the
-        # encoded values, column by column in C.
-        keys = [encode_basestring_ascii(name) for name in values.names]
-        template = (
-            "{{"
-            + ", ".join(f"{key.replace('{', '{{').replace('}', '}}')}: {{}}" for key in keys)
-            + "}}"
-        )
-        encoded = [map(encode_basestring_ascii, column) for column in values.columns]
-        return list(map(template.format, *encoded))
-    if not any(values):
-        return [empty] * len(values)
-    return [json_text(value) if value else empty for value in values]
-
-
-def _json_encoder() -> Callable[[Any], str]:
-    """json.dumps' text, from one C encoder made once: json.dumps (and
-    JSONEncoder.encode) build a new one per call, which costs three times the
-    encoding of a small dict. No check for circular structures: imported values are
-    trees."""
-    if c_make_encoder is None:  # an interpreter without the C accelerator
-        return json.JSONEncoder().encode
-    chunks = c_make_encoder(
-        None,
-        json.JSONEncoder().default,
-        encode_basestring_ascii,
-        None,
-        ": ",
-        ", ",
-        False,
-        False,
-        True,
-    )
-    join = "".join
-    return lambda value: join(chunks(value, 0))
-
-
-json_text = _json_encoder()
-
-
 def _same_json(stored: Any, value: Mapping[str, Any]) -> bool:
     return bool(Bulk.read_json(stored) == value)
 
@@ -175,11 +147,12 @@ def _same_json(stored: Any, value: Mapping[str, Any]) -> bool:
 def ticket_ids_with_history(
     bulk: Bulk, source: str, external_ids: Iterable[str]
 ) -> tuple[dict[str, int], set[int]]:
-    """The ids of these tickets, and which of those ids have stored events (one query)."""
-    tickets, events = bulk.table(Ticket), bulk.table(TicketEvent)
+    """The ids of these tickets, and which of those ids have a stored history (one query)."""
+    tickets, histories = bulk.table(Ticket), bulk.table(TicketHistory)
     select = (
-        f"SELECT t.external_id, t.id, EXISTS (SELECT 1 FROM {events} e WHERE e.ticket_id = t.id)"
-        f" FROM {tickets} t WHERE t.source = %s AND t.external_id"
+        f"SELECT t.external_id, t.id, h.ticket_id IS NOT NULL"
+        f" FROM {tickets} t LEFT JOIN {histories} h ON h.ticket_id = t.id"
+        " WHERE t.source = %s AND t.external_id"
     )
     wanted = list(external_ids)
     rows = bulk.select_in_range(select, [source], wanted, key_at=0)
@@ -187,37 +160,29 @@ def ticket_ids_with_history(
         rows = bulk.select_in(select + " {in_}", [source], wanted)
     ids: dict[str, int] = {}
     with_history: set[int] = set()
-    for external_id, pk, has_events in rows:
+    for external_id, pk, has_history in rows:
         ids[external_id] = pk
-        if has_events:
+        if has_history:
             with_history.add(pk)
     return ids, with_history
 
 
-def insert_histories(bulk: Bulk, batch: EventBatch, pks: Sequence[int]) -> Counts:
-    """Insert the events of tickets that have none yet, ordered by instant (ties: file order)."""
-    columns: list[Sequence[Any]] = [pks, *batch[1:]]
-    if not _in_order(pks, batch.at):  # exports usually list each ticket's events in order
-        keys = list(zip(pks, batch.at, strict=True))
-        order = sorted(range(len(keys)), key=keys.__getitem__)  # stable: ties keep file order
-        columns = [_taken(column, order) for column in columns]
-    ticket_column, at, state, priority, attributes = columns
-    values = [
-        ticket_column,
-        _positions_in_runs(ticket_column),
-        bulk.instants(at),  # type: ignore[arg-type]
-        state,
-        priority,
-        _json_column(attributes, empty=None),  # see TicketEvent.attributes
-    ]
-    names = EVENT_COLUMNS
-    if not any(values[-1]):
+def write_histories(
+    bulk: Bulk, pks: Sequence[int], histories: HistoryColumns, *, new: bool
+) -> None:
+    """Store these tickets' histories (given column by column), replacing any stored."""
+    now = bulk.instant(utc_text(datetime.now(UTC)))
+    names = HISTORY_COLUMNS
+    values: list[Sequence[Any]] = [pks, *histories]
+    if not any(histories[-1]):
         # None has attributes: the column is left to its default (null), which SQLite
-        # no longer binds nor checks as JSON (a third of an event's insert, measured).
-        names, values = names[:-1], values[:-1]
-    rows = list(zip(*values, strict=True))
-    bulk.write(TicketEvent, names, rows, conflict=EVENT_COLUMNS[:2], new=True)
-    return Counts(created=len(rows))
+        # then neither binds nor checks.
+        names = HISTORY_COLUMNS[:-2] + HISTORY_COLUMNS[-1:]
+        values.pop()
+    rows = list(zip(*values, repeat(now)))
+    # A history is replaced whole (a missing attributes column updates it to null).
+    update = HISTORY_COLUMNS[1:]
+    bulk.write(TicketHistory, names, rows, conflict=HISTORY_COLUMNS[:1], update=update, new=new)
 
 
 def _taken(values: Sequence[Any], positions: list[int]) -> list[Any]:
@@ -227,41 +192,11 @@ def _taken(values: Sequence[Any], positions: list[int]) -> list[Any]:
     return list(operator.itemgetter(*positions)(values))
 
 
-def _in_order(pks: Sequence[int], instants: Sequence[str]) -> bool:
-    """Whether (pk, instant) never decreases along the rows (UTC text sorts as time)."""
-    keys = list(zip(pks, instants, strict=True))
-    return all(map(operator.le, keys, islice(keys, 1, None)))
-
-
-def _positions_in_runs(keys: Sequence[int]) -> list[int]:
-    """0, 1, 2 … restarting wherever the key changes: [7, 7, 7, 9, 9] → [0, 1, 2, 0, 1]."""
-    if not keys:
-        return []
-    values = np.fromiter(keys, dtype=np.int64, count=len(keys))
-    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-    lengths = np.diff(np.r_[starts, len(values)])
-    return (np.arange(len(values)) - np.repeat(starts, lengths)).tolist()  # type: ignore[no-any-return]
-
-
 def history_plans(
-    bulk: Bulk,
-    batch: EventBatch,
-    pks: Sequence[int | None],
-    positions: Iterable[int],
-    order_key: OrderKey,
+    bulk: Bulk, incoming: Mapping[int, list[EventRow]], order_key: OrderKey = by_instant
 ) -> dict[int, HistoryPlan]:
-    """How the events at `positions` join their tickets' stored histories."""
-    incoming: dict[int, list[EventRow]] = {}
-    external: dict[int, str] = {}
-    for i in positions:
-        pk = pks[i]
-        assert pk is not None
-        event = EventRow(
-            batch.ticket[i], batch.at[i], batch.state[i], batch.priority[i], batch.attributes[i]
-        )
-        incoming.setdefault(pk, []).append(event)
-        external[pk] = batch.ticket[i]
-    stored = stored_events(bulk, external)
+    """How the `incoming` events of tickets (by primary key) join their stored histories."""
+    stored = stored_events(bulk, {pk: events[0].ticket for pk, events in incoming.items()})
     return {
         pk: plan_history(stored.get(pk, ()), events, order_key) for pk, events in incoming.items()
     }
@@ -274,42 +209,30 @@ def stored_events(
     if not external_ids:
         return {}
     sql = (
-        f"SELECT {bulk.stored(TicketEvent, EVENT_COLUMNS)} FROM {bulk.table(TicketEvent)}"
-        " WHERE ticket_id {in_} ORDER BY ticket_id, seq"
+        f"SELECT {', '.join(HISTORY_COLUMNS[:-1])} FROM {bulk.table(TicketHistory)}"
+        " WHERE ticket_id {in_}"
     )
     stored: dict[int, list[tuple[int, EventRow]]] = {}
-    read_instant, read_json = bulk.read_instant, bulk.read_json
-    for pk, seq, at, state, priority, attributes in bulk.select_in(sql, [], external_ids):
-        extras = read_json(attributes) or {}  # null: none (TicketEvent.attributes)
-        event = EventRow(external_ids[pk], read_instant(at), state, priority, extras)  # type: ignore[arg-type]
-        stored.setdefault(pk, []).append((seq, event))
+    for pk, *history in bulk.select_in(sql, [], external_ids):
+        ticket = external_ids[pk]
+        stored[pk] = [
+            (seq, EventRow(ticket, *event)) for seq, event in enumerate(decode_history(*history))
+        ]
     return stored
 
 
 def write_events(bulk: Bulk, plans: Mapping[int, HistoryPlan], *, new: bool = False) -> Counts:
-    """Write what `plans` add; `new`: none of these tickets had stored events."""
+    """Store the histories that `plans` add to; `new`: none of these tickets had one."""
     counts = Counts()
-    instant, dumps = bulk.instant, json_text
-    renumbered = [pk for pk, plan in plans.items() if plan.renumber]
-    if renumbered:  # rare: rewrite those tickets' histories whole
-        TicketEvent.objects.filter(ticket_id__in=renumbered).delete()
-    rows = []
+    changed: dict[int, HistoryText] = {}
     for pk, plan in plans.items():
         counts.created += len(plan.new)
         counts.unchanged += plan.unchanged
-        written = enumerate(plan.merged) if plan.renumber else plan.new
-        rows += [
-            (
-                pk,
-                seq,
-                instant(e.at),
-                e.state,
-                e.priority,
-                dumps(e.attributes) if e.attributes else None,
-            )
-            for seq, e in written
-        ]
-    bulk.write(TicketEvent, EVENT_COLUMNS, rows, conflict=EVENT_COLUMNS[:2], new=new)
+        if plan.new:
+            changed[pk] = encode_history(plan.merged)
+    if changed:
+        columns = tuple(map(list, zip(*changed.values(), strict=True)))
+        write_histories(bulk, list(changed), columns, new=new)  # type: ignore[arg-type]
     return counts
 
 

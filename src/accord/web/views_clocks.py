@@ -41,7 +41,7 @@ def ticket_page(request: HttpRequest, ticket: int) -> HttpResponse:
     clocks.sort(key=lambda c: (c.agreement.name, c.target_name))
     context = {
         "ticket": found,
-        "events": found.events.order_by("seq"),
+        "events": found.events(),
         "clocks": [_clock_row(c) for c in clocks],
         "attributes": sorted((found.attributes or {}).items()),
     }

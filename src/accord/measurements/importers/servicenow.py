@@ -30,7 +30,7 @@ from accord.measurements.importers.fields import required
 from accord.measurements.importers.reading import Chunk
 from accord.measurements.importers.tickets import ID_MAX_LENGTH
 from accord.measurements.instants import ServiceNowInstants, iso_utc, utc_text
-from accord.measurements.models import Ticket, TicketEvent
+from accord.measurements.models import Ticket, TicketHistory
 from accord.measurements.records import STATE_MAX_LENGTH, normalise_state
 
 STATES = {
@@ -56,7 +56,7 @@ def servicenow_order(event: EventRow) -> tuple[int, str]:
 
 
 class ServiceNowImporter(Importer):
-    writes = (Ticket, TicketEvent)
+    writes = (Ticket, TicketHistory)
     fields = (
         "number",
         "incident_state",

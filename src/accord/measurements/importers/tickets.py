@@ -7,12 +7,13 @@ from collections.abc import Sequence
 
 from accord.measurements import services
 from accord.measurements.batches import EventBatch, TicketBatch, size, take
+from accord.measurements.history import HistoryBatch, prepare_histories
 from accord.measurements.importers import columns
 from accord.measurements.importers.base import Flushed, Importer, Parsed, flush_in_runs, rejections
 from accord.measurements.importers.reading import Chunk
 from accord.measurements.importers.set_aside import EVENT_UPKEEP, TICKET_UPKEEP
 from accord.measurements.instants import IsoInstants
-from accord.measurements.models import Ticket, TicketEvent
+from accord.measurements.models import Ticket, TicketHistory
 from accord.measurements.records import PRIORITY_MAX_LENGTH
 
 ID_MAX_LENGTH = 200
@@ -103,7 +104,7 @@ def _implied_state(responded: str | None, resolved: str | None, closed: str | No
 
 class EventImporter(Importer):
     set_aside = EVENT_UPKEEP
-    writes = (TicketEvent,)
+    writes = (TicketHistory,)
     reads = (Ticket,)  # each event's ticket, by its key
     fields = ("ticket_id", "at", "state", "priority")
 
@@ -124,10 +125,12 @@ class EventImporter(Importer):
             columns.texts(priority, "priority", PRIORITY_MAX_LENGTH, bad, required=False),
             chunk.extras,  # type: ignore[arg-type]
         )
-        return _without_bad(batch, chunk, bad)
+        parsed = _without_bad(batch, chunk, bad)
+        # Grouped and encoded here, on the reader's side (for a large file, another core).
+        return parsed._replace(items=prepare_histories(parsed.items))
 
-    def flush(self, batch: EventBatch) -> Flushed:
-        result = services.add_event_batch(batch, source=self.source)
+    def flush(self, batch: HistoryBatch) -> Flushed:
+        result = services.add_history_batch(batch, source=self.source)
         errors = rejections(result)
         for _, error in errors:  # the service's field is `ticket`; the file's column:
             error.column = "ticket_id"
