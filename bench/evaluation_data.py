@@ -131,17 +131,25 @@ def write(
     owners = events["ticket_id"]  # in order, each ticket's events together
     starts = np.r_[0, np.flatnonzero(owners[1:] != owners[:-1]) + 1]
     instants = _text(events["at"], utc=True)
-    histories = encode_histories(
+    sizes, texts, states, priorities, _ = encode_histories(
         starts.tolist(),
         instants,
         events["state"].tolist(),
         [""] * m,
         [{}] * m,  # type: ignore[arg-type]
     )
-    history_rows = [
-        (pk, *history[:-1], now_text)
-        for pk, history in zip(owners[starts].tolist(), histories, strict=True)
-    ]
+    n_histories = len(sizes)
+    history_rows = list(
+        zip(
+            owners[starts].tolist(),
+            sizes,
+            texts,
+            states,
+            priorities,
+            [now_text] * n_histories,
+            strict=True,
+        )
+    )
     history_columns = "ticket_id, size, instants, states, priorities, updated_at"
     _insert("measurements_tickethistory", history_columns, history_rows)
     if connection.vendor == "postgresql":

@@ -24,7 +24,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from itertools import chain, compress, count, islice
-from operator import and_, eq, gt, itemgetter, ne, sub
+from operator import and_, eq, gt, itemgetter, not_, sub
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -138,8 +138,8 @@ def encode_histories(
         _arrays(_strings(values), ends, ", ", "]\x1e[", "[") for values in (states, priorities)
     )
     extras: list[str | None] = [None] * len(sizes)
-    has = np.fromiter(map(bool, attributes), dtype=bool, count=len(attributes))
-    if has.any():
+    if any(attributes):
+        has = np.fromiter(map(bool, attributes), dtype=bool, count=len(attributes))
         with_any = np.logical_or.reduceat(has, starts).tolist()
         encoded = _arrays(json_column(attributes), ends, ", ", "]\x1e[", "[")  # type: ignore[arg-type]
         extras = [text if flag else None for text, flag in zip(encoded, with_any, strict=True)]
@@ -177,22 +177,20 @@ def prepare_histories(batch: EventBatch) -> HistoryBatch:
     tickets = batch.ticket
     if not tickets:
         return HistoryBatch([], encode_histories([], [], [], [], []), None)
-    starts = _run_starts(tickets)
-    if len(starts) != len(set(tickets)):  # some ticket's events are apart: sort them all
+    same = list(map(eq, tickets, islice(tickets, 1, None)))  # as the event before's
+    starts = [0, *compress(count(1), map(not_, same))]
+    owners = list(map(tickets.__getitem__, starts))
+    if len(set(owners)) != len(owners):  # some ticket's events are apart: sort them all
         order: list[int] | None = _grouping_order(tickets, batch.at)
     else:
-        order = _order_within_runs(starts, tickets, batch.at)
+        order = _order_within_runs(starts, same, batch.at)
     columns: Sequence[Sequence[Any]] = batch
     if order is not None:
         columns = [_picked(column, order) for column in batch]
-        starts = _run_starts(columns[0])
-    owners = list(map(columns[0].__getitem__, starts))
+        same = list(map(eq, columns[0], islice(columns[0], 1, None)))
+        starts = [0, *compress(count(1), map(not_, same))]
+        owners = list(map(columns[0].__getitem__, starts))
     return HistoryBatch(owners, encode_histories(starts, *columns[1:]), order)
-
-
-def _run_starts(keys: Sequence[Hashable]) -> list[int]:
-    """Where each run of equal keys begins (found in C)."""
-    return [0, *compress(count(1), map(ne, keys, islice(keys, 1, None)))]
 
 
 def _grouping_order(tickets: Sequence[str], instants: Sequence[str]) -> list[int]:
@@ -204,16 +202,16 @@ def _grouping_order(tickets: Sequence[str], instants: Sequence[str]) -> list[int
 
 
 def _order_within_runs(
-    starts: list[int], tickets: Sequence[str], instants: Sequence[str]
+    starts: list[int], same: list[bool], instants: Sequence[str]
 ) -> list[int] | None:
-    """Positions that order each run's instants (stable); None when they are in order."""
-    following = islice(instants, 1, None)
-    backwards = map(and_, map(gt, instants, following), map(eq, tickets, islice(tickets, 1, None)))
+    """Positions that order each run's instants (stable); None when they are in order.
+    `same`: whether each event after the first has the same ticket as the one before."""
+    backwards = map(and_, same, map(gt, instants, islice(instants, 1, None)))
     unsorted = {bisect_right(starts, i) - 1 for i in compress(count(), backwards)}
     if not unsorted:
         return None
-    order = list(range(len(tickets)))
-    ends = [*starts[1:], len(tickets)]
+    order = list(range(len(instants)))
+    ends = [*starts[1:], len(instants)]
     for run in unsorted:
         start, end = starts[run], ends[run]
         order[start:end] = sorted(range(start, end), key=instants.__getitem__)
