@@ -23,6 +23,7 @@ from accord.measurements.importers.reading import NOTHING
 
 T = TypeVar("T")
 _END = object()
+QUEUED = 4  # messages received ahead of the writer (ahead_in_process)
 
 
 def ahead(items: Iterator[T], *, depth: int = 2) -> Iterator[T]:
@@ -77,19 +78,45 @@ def ahead_in_process(items: Iterator[T]) -> Iterator[T]:
     process.start()
     sender.close()  # the child's end: EOF here once the child is gone
 
+    # The pipe holds less than one message, so a child done parsing would wait for the
+    # writer to start reading; a thread that only receives the bytes (the GIL is free
+    # while it waits) lets it run up to QUEUED messages ahead, which evens out batches
+    # that take the writer longer (a commit, statistics) or the reader longer.
+    arrived: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED)
+    stop = threading.Event()
+
+    def pump() -> None:
+        while not stop.is_set():
+            try:
+                message = receiver.recv_bytes()
+            except (EOFError, OSError):
+                arrived.put(None)
+                return
+            while not stop.is_set():
+                try:
+                    arrived.put(message, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+
+    thread = threading.Thread(target=pump, name="accord-import-receiver", daemon=True)
+    thread.start()
+
     def receive() -> tuple[str, Any]:
-        try:
-            message: tuple[str, Any] = pickle.loads(receiver.recv_bytes())
-        except EOFError:
-            raise RuntimeError("the import's reader process stopped unexpectedly") from None
-        return message
+        message = arrived.get()
+        if message is None:
+            raise RuntimeError("the import's reader process stopped unexpectedly")
+        result: tuple[str, Any] = pickle.loads(message)
+        return result
 
     try:
         yield from _received(receive)
     finally:
+        stop.set()
         if process.is_alive():
             process.terminate()
         process.join()
+        thread.join()
         receiver.close()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db import connection
+
 from accord.measurements import services
 from accord.measurements.batches import EventBatch, TicketBatch, size, take
 from accord.measurements.history import HistoryBatch, prepare_histories
@@ -111,6 +113,14 @@ class EventImporter(Importer):
     def __init__(self, *, source: str, instants: IsoInstants) -> None:
         self.source = source
         self.instants = instants
+        # Where a batch's events are grouped into histories (prepare_histories): on
+        # PostgreSQL by the reader (for a large file, a child process on the other core),
+        # as the writer waits for the server's share of each batch and the server needs a
+        # core too; on SQLite by the writer, whose inserts cost less than the parsing.
+        # Five million events, measured both ways: PostgreSQL 12.2-12.8 s in the reader,
+        # 13.9-15.1 s in the writer; SQLite 11.1-12.2 s in the reader, 8.8-9.9 s in the
+        # writer.
+        self.prepare_in_reader = connection.vendor == "postgresql"
 
     def required_columns(self) -> Sequence[str]:
         return ("ticket_id", "at", "state")
@@ -126,10 +136,13 @@ class EventImporter(Importer):
             chunk.extras,  # type: ignore[arg-type]
         )
         parsed = _without_bad(batch, chunk, bad)
-        # Grouped and encoded here, on the reader's side (for a large file, another core).
+        if not self.prepare_in_reader:
+            return parsed
         return parsed._replace(items=prepare_histories(parsed.items))
 
-    def flush(self, batch: HistoryBatch) -> Flushed:
+    def flush(self, batch: EventBatch | HistoryBatch) -> Flushed:
+        if isinstance(batch, EventBatch):
+            batch = prepare_histories(batch)
         result = services.add_history_batch(batch, source=self.source)
         errors = rejections(result)
         for _, error in errors:  # the service's field is `ticket`; the file's column:
