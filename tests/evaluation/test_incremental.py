@@ -8,6 +8,8 @@ import pytest
 from accord.evaluation.models import ClockResult, EvaluationState, PeriodResult, Reevaluation
 from accord.evaluation.queries import clock_results
 from accord.evaluation.services import evaluate_agreement, on_evaluated, reevaluate
+from accord.measurements.records import EventRecord
+from accord.measurements.services import add_ticket_events
 from tests.evaluation.conftest import Apply, agreement, at, make_ticket, result, settle
 from tests.evaluation.test_ticket_clocks import BOTH, sla
 
@@ -39,6 +41,21 @@ def test_only_new_and_running_tickets_are_recomputed(apply: Apply) -> None:
     march = result("sla", "resolution", "2026-03")
     assert (march.met, march.breached, march.open) == (2, 0, 1)
     assert len(clock_results()) == 6
+
+
+def test_a_ticket_whose_history_alone_changed_is_recomputed(apply: Apply) -> None:
+    apply(sla(BOTH))
+    _resolved("a", "2026-03-02 10:00", "2026-03-02 11:00")
+    _resolved("b", "2026-03-02 10:00", "2026-03-02 11:30")
+    settle()
+    assert evaluate_agreement(agreement("sla"), as_of=at("2026-03-02 12:00")).full
+    assert evaluate_agreement(agreement("sla"), as_of=at("2026-03-02 12:05")).clocks == 0
+
+    # A later export brings an event of "a" only: its ticket row does not change.
+    late = EventRecord("a", at("2026-03-02 10:30"), "in-progress", "3")
+    assert add_ticket_events([late]).counts.created == 1
+    again = evaluate_agreement(agreement("sla"), as_of=at("2026-03-02 12:10"))
+    assert not again.full and again.clocks == 2  # both of "a"'s clocks, none of "b"'s
 
 
 def test_closed_periods_are_marked_stale_not_rewritten_until_reevaluated(apply: Apply) -> None:

@@ -3,6 +3,7 @@ columns. (A history's positions within runs of tickets: tests/measurements/test_
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from accord.measurements.batches import TextMaps
-from accord.measurements.importers.background import ahead, ahead_in_process
+from accord.measurements.importers.background import QUEUED, ahead, ahead_in_process
 from accord.measurements.importers.base import unique_runs
 from accord.measurements.importers.errors import RowError
 from accord.measurements.importers.reading import NOTHING
@@ -99,3 +100,23 @@ def test_a_reader_process_that_dies_is_an_error_not_a_hang() -> None:
 
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
         list(ahead_in_process(dying()))
+
+
+def test_a_consumer_that_stops_early_leaves_no_reader_behind() -> None:
+    # The reader runs ahead (QUEUED batches and one more in the pipe) and is then blocked
+    # on a full queue: closing the consumer must still end the child and the receiver.
+    items = ahead_in_process(iter(range(QUEUED * 10)))
+    assert [next(items), next(items)] == [0, 1]
+    items.close()
+    assert not [t for t in threading.enumerate() if t.name == "accord-import-receiver"]
+    assert not multiprocessing.active_children()
+
+
+def test_text_maps_make_a_map_only_when_one_is_read() -> None:
+    maps = TextMaps(["a", "b"], [["1", "2", "3"], ["x", "y", "z"]])
+    assert len(maps) == 3 and maps and not TextMaps(["a"], [[]])
+    assert maps[1] == {"a": "2", "b": "y"}
+    assert maps[1:] == [{"a": "2", "b": "y"}, {"a": "3", "b": "z"}]
+    assert maps == [{"a": "1", "b": "x"}, {"a": "2", "b": "y"}, {"a": "3", "b": "z"}]
+    assert maps != [{"a": "1", "b": "x"}]
+    assert maps[0] is not maps[0]  # made on each read, never kept
