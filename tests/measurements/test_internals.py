@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from accord.measurements.batches import TextMaps
+from accord.measurements.bulk import COPY_SLICE_ROWS, _copy_rows
 from accord.measurements.importers.background import QUEUED, ahead, ahead_in_process
 from accord.measurements.importers.base import unique_runs
 from accord.measurements.importers.errors import RowError
@@ -120,3 +121,25 @@ def test_text_maps_make_a_map_only_when_one_is_read() -> None:
     assert maps == [{"a": "1", "b": "x"}, {"a": "2", "b": "y"}, {"a": "3", "b": "z"}]
     assert maps != [{"a": "1", "b": "x"}]
     assert maps[0] is not maps[0]  # made on each read, never kept
+
+
+def test_copy_rows_are_sent_slice_by_slice_and_row_by_row_where_needed() -> None:
+    class Copy:
+        def __init__(self) -> None:
+            self.sent: list[object] = []
+
+        def write(self, text: str) -> None:
+            self.sent.append(text)
+
+        def write_row(self, row: tuple[object, ...]) -> None:
+            self.sent.append(row)
+
+    count = COPY_SLICE_ROWS + 2
+    # A float only in the last slice: that slice goes to psycopg row by row.
+    rows = [(i, "a\tb" if i == 0 else "x") for i in range(count - 1)] + [(count - 1, 0.5)]
+    copy = Copy()
+    _copy_rows(copy, rows)
+    first, *rest = copy.sent
+    assert isinstance(first, str) and first.startswith("0\ta\\tb\n1\tx\n")
+    assert first.count("\n") == COPY_SLICE_ROWS and first.endswith("\n")
+    assert rest == [(COPY_SLICE_ROWS, "x"), (COPY_SLICE_ROWS + 1, 0.5)]

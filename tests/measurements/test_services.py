@@ -11,7 +11,7 @@ from django.db import transaction
 from accord.catalogue.models import Party, Subject
 from accord.measurements import services
 from accord.measurements.batches import EventRow
-from accord.measurements.bulk import Bulk
+from accord.measurements.bulk import COPY_SLICE_ROWS, Bulk
 from accord.measurements.history import encode_history
 from accord.measurements.models import MetricPoint, Outage, Ticket, TicketHistory
 from accord.measurements.records import (
@@ -144,6 +144,16 @@ def test_awkward_text_survives_the_bulk_path_unchanged(service: Subject) -> None
             (T0, "new", text[:20], {"note": text} if text else {})
         ]
     assert TicketHistory.objects.filter(attributes__isnull=True).count() == 1  # the empty one
+
+
+def test_a_batch_larger_than_a_copy_slice_arrives_whole(service: Subject) -> None:
+    """PostgreSQL receives a batch in slices of COPY_SLICE_ROWS (text built for each); the
+    rows at the slices' edges, and a slice psycopg formats row by row, come through."""
+    count = 2 * COPY_SLICE_ROWS + 7
+    tickets = [TicketRecord(f"S{i:05}", T0 + timedelta(seconds=i), "new") for i in range(count)]
+    assert services.upsert_tickets(tickets).counts == Counts(created=count)
+    stored = dict(Ticket.objects.values_list("external_id", "opened_at"))
+    assert stored == {t.external_id: t.opened_at for t in tickets}
 
 
 def test_attributes_are_stored_null_only_when_no_event_has_any(service: Subject) -> None:
