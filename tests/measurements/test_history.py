@@ -213,7 +213,8 @@ def test_a_batch_in_order_is_grouped_as_it_is() -> None:
     )
     assert prepared.ticket == ["B", "A"] and prepared.order is None
     assert instants_of(prepared) == {"B": ["09:00", "09:05"], "A": ["08:00"]}
-    assert [prepared.positions(k) for k in range(2)] == [[0, 1], [2]]
+    assert [prepared.positions([k]) for k in range(2)] == [[0, 1], [2]]
+    assert prepared.positions([1, 0]) == [2, 0, 1]
 
 
 def test_only_the_tickets_out_of_order_are_sorted_ties_keeping_file_order() -> None:
@@ -229,7 +230,7 @@ def test_only_the_tickets_out_of_order_are_sorted_ties_keeping_file_order() -> N
     assert prepared.ticket == ["A", "B"]
     assert instants_of(prepared) == {"A": ["08:00", "08:00", "09:00"], "B": ["07:00", "07:30"]}
     assert json.loads(prepared.history(0).states) == ["first", "second", "new"]
-    assert prepared.positions(0) == [1, 2, 0] and prepared.positions(1) == [3, 4]
+    assert prepared.positions([0]) == [1, 2, 0] and prepared.positions([1]) == [3, 4]
 
 
 def test_a_tickets_events_apart_are_brought_together_in_order_of_first_appearance() -> None:
@@ -243,7 +244,7 @@ def test_a_tickets_events_apart_are_brought_together_in_order_of_first_appearanc
     )
     assert prepared.ticket == ["A", "B"]
     assert instants_of(prepared) == {"A": ["09:00", "10:00"], "B": ["06:00", "07:00"]}
-    assert prepared.positions(0) == [0, 2] and prepared.positions(1) == [3, 1]
+    assert prepared.positions([0]) == [0, 2] and prepared.positions([1]) == [3, 1]
     assert prepare_histories(batch_of()) == HistoryBatch([], ([], [], [], [], []), None)
 
 

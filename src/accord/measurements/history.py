@@ -23,7 +23,7 @@ import json
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from itertools import chain, compress, count, islice
+from itertools import accumulate, chain, compress, count, islice
 from operator import and_, eq, gt, itemgetter, not_, sub
 from typing import Any, NamedTuple
 
@@ -161,12 +161,13 @@ class HistoryBatch(NamedTuple):
     def history(self, k: int) -> HistoryText:
         return HistoryText(*(column[k] for column in self.histories))
 
-    def positions(self, k: int) -> list[int]:
-        """Where the events of ticket `k` were in the given batch."""
+    def positions(self, tickets: Iterable[int]) -> list[int]:
+        """Where the events of these tickets (by index in `ticket`) were in the given
+        batch."""
         sizes = self.histories[0]
-        start = sum(sizes[:k])
-        grouped = range(start, start + sizes[k])
-        return list(grouped) if self.order is None else [self.order[i] for i in grouped]
+        starts = [0, *accumulate(sizes)]
+        grouped = [i for k in tickets for i in range(starts[k], starts[k] + sizes[k])]
+        return grouped if self.order is None else [self.order[i] for i in grouped]
 
 
 def prepare_histories(batch: EventBatch) -> HistoryBatch:
@@ -187,6 +188,7 @@ def prepare_histories(batch: EventBatch) -> HistoryBatch:
     columns: Sequence[Sequence[Any]] = batch
     if order is not None:
         columns = [_picked(column, order) for column in batch]
+    if len(owners) != len(set(owners)):  # the runs changed: one per ticket now
         same = list(map(eq, columns[0], islice(columns[0], 1, None)))
         starts = [0, *compress(count(1), map(not_, same))]
         owners = list(map(columns[0].__getitem__, starts))

@@ -141,11 +141,12 @@ def add_history_batch(batch: HistoryBatch, *, source: str = DEFAULT_SOURCE) -> R
         }
         counts.add(write_events(bulk, history_plans(bulk, merging)))
     reason = f"no ticket with this id in source {source!r}"
+    unknown = [k for k, pk in enumerate(pks) if pk is None]
+    positions = batch.positions(unknown)
+    sizes = batch.histories[0]
+    tickets = [batch.ticket[k] for k in unknown for _ in range(sizes[k])]  # as positions
     missing = [
-        Rejection(i, "ticket", ticket, reason)
-        for k, (ticket, pk) in enumerate(zip(batch.ticket, pks, strict=True))
-        if pk is None
-        for i in batch.positions(k)
+        Rejection(i, "ticket", ticket, reason) for i, ticket in zip(positions, tickets, strict=True)
     ]
     return Result(counts, sorted(missing))
 
