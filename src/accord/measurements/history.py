@@ -24,12 +24,12 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from itertools import accumulate, chain, compress, count, islice
-from operator import and_, eq, gt, itemgetter, not_, sub
+from operator import and_, eq, gt, not_, sub
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from accord.measurements.batches import EventBatch, EventRow
+from accord.measurements.batches import EventBatch, EventRow, picked
 from accord.measurements.jsontext import json_column, json_string
 
 OrderKey = Callable[[EventRow], Any]
@@ -43,9 +43,13 @@ class HistoryPlan(NamedTuple):
     """What to write for one ticket: the history in order, and which of it is new."""
 
     merged: list[EventRow]  # the whole history, in seq order (seq = position)
-    new: list[tuple[int, EventRow]]  # (seq, event) to insert
-    renumber: bool  # True: the stored events move; rewrite the ticket's whole history
+    new: list[tuple[int, EventRow]]  # (seq, event) added
     unchanged: int  # incoming events already stored
+
+    @property
+    def renumber(self) -> bool:
+        """Whether a new event sorts before a stored one, which then moves up."""
+        return bool(self.new) and self.new[0][0] < len(self.merged) - len(self.new)
 
 
 def plan_history(
@@ -56,7 +60,7 @@ def plan_history(
     """How `incoming` joins `stored` ((seq, event) in seq order)."""
     ordered = sorted(incoming, key=order_key)  # stable: ties keep file order
     if not stored:
-        return HistoryPlan(ordered, list(enumerate(ordered)), False, 0)
+        return HistoryPlan(ordered, list(enumerate(ordered)), 0)
     left = Counter(event_identity(event) for _, event in stored)
     new: list[EventRow] = []
     for event in ordered:
@@ -68,11 +72,11 @@ def plan_history(
     history = [event for _, event in stored]
     unchanged = len(ordered) - len(new)
     if not new:
-        return HistoryPlan(history, [], False, unchanged)
+        return HistoryPlan(history, [], unchanged)
     last_seq, last = stored[-1]
     if order_key(new[0]) >= order_key(last):
         appended = [(last_seq + 1 + i, event) for i, event in enumerate(new)]
-        return HistoryPlan(history + new, appended, False, unchanged)
+        return HistoryPlan(history + new, appended, unchanged)
     return _renumbered(stored, new, order_key, unchanged)
 
 
@@ -88,7 +92,7 @@ def _renumbered(
     keyed.sort(key=lambda item: item[:3])
     merged = [item[3] for item in keyed]
     inserts = [(seq, item[3]) for seq, item in enumerate(keyed) if item[1] == 1]
-    return HistoryPlan(merged, inserts, True, unchanged)
+    return HistoryPlan(merged, inserts, unchanged)
 
 
 def event_identity(event: EventRow) -> Hashable:
@@ -187,7 +191,7 @@ def prepare_histories(batch: EventBatch) -> HistoryBatch:
         order = _order_within_runs(starts, same, batch.at)
     columns: Sequence[Sequence[Any]] = batch
     if order is not None:
-        columns = [_picked(column, order) for column in batch]
+        columns = [picked(column, order) for column in batch]
     if len(owners) != len(set(owners)):  # the runs changed: one per ticket now
         same = list(map(eq, columns[0], islice(columns[0], 1, None)))
         starts = [0, *compress(count(1), map(not_, same))]
@@ -218,13 +222,6 @@ def _order_within_runs(
         start, end = starts[run], ends[run]
         order[start:end] = sorted(range(start, end), key=instants.__getitem__)
     return order
-
-
-def _picked(values: Sequence[Any], positions: list[int]) -> list[Any]:
-    """values[i] for i in positions, picked in C."""
-    if len(positions) < 2:
-        return [values[i] for i in positions]
-    return list(itemgetter(*positions)(values))
 
 
 def _strings(values: Sequence[str]) -> Iterable[str]:

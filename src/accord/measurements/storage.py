@@ -6,13 +6,12 @@ transaction.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any
 
-from accord.measurements.batches import EventRow, TicketBatch
+from accord.measurements.batches import EventRow, TicketBatch, picked
 from accord.measurements.bulk import Bulk
 from accord.measurements.history import (
     HistoryColumns,
@@ -103,8 +102,8 @@ def write_tickets(
     if existing:  # count, and leave out the tickets that have not changed
         written = _changed(batch, columns, existing, counts)
         if len(written) < len(external_ids):
-            external_ids, attributes = _taken(external_ids, written), _taken(attributes, written)
-            columns = [_taken(column, written) for column in columns]
+            external_ids, attributes = picked(external_ids, written), picked(attributes, written)
+            columns = [picked(column, written) for column in columns]
     if bulk.postgres:
         columns[_TICKET_INSTANTS] = map(bulk.instants, columns[_TICKET_INSTANTS])  # type: ignore[arg-type]
     now = bulk.instant(utc_text(datetime.now(UTC)))
@@ -183,13 +182,6 @@ def write_histories(
     # A history is replaced whole (a missing attributes column updates it to null).
     update = HISTORY_COLUMNS[1:]
     bulk.write(TicketHistory, names, rows, conflict=HISTORY_COLUMNS[:1], update=update, new=new)
-
-
-def _taken(values: Sequence[Any], positions: list[int]) -> list[Any]:
-    """values[i] for i in positions, picked in C."""
-    if len(positions) < 2:
-        return [values[i] for i in positions]
-    return list(operator.itemgetter(*positions)(values))
 
 
 def history_plans(
