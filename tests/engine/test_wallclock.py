@@ -108,7 +108,9 @@ def office_like(draw: st.DrawFn) -> CompiledCalendar:
     if not any(weekly):
         weekly[0] = ((480, 1080),)
     spec = CalendarSpec(zone, tuple(weekly))
-    return compile_calendar(spec, utc("2026-03-01 00:00"), utc("2026-06-01 00:00"))
+    # Far enough for the sparsest calendar drawn (half an hour a week) to reach a day's
+    # threshold from the window below: 48 weeks.
+    return compile_calendar(spec, utc("2026-03-01 00:00"), utc("2027-06-01 00:00"))
 
 
 @settings(max_examples=25, deadline=None)
