@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 
 from accord.catalogue.models import Party, Subject
-from accord.measurements import services
+from accord.measurements import copybinary, services
 from accord.measurements.batches import EventRow
 from accord.measurements.bulk import COPY_SLICE_ROWS, Bulk
 from accord.measurements.history import encode_history
@@ -97,7 +97,7 @@ def test_rows_believed_new_that_exist_are_merged_not_duplicated(service: Subject
     services.upsert_tickets([TicketRecord("A-1", T0, "new"), TicketRecord("A-2", T0, "new")])
     a1, a2 = Ticket.objects.order_by("external_id")
     bulk = Bulk()
-    now = bulk.instant("2025-03-01 12:00:00")
+    now = "2025-03-01 12:00:00"  # UTC text, as Bulk.write takes instants
 
     def row(ticket: Ticket, *states: str) -> tuple[object, ...]:
         events = [EventRow(ticket.external_id, "2025-03-01 09:00:00", s, "", {}) for s in states]
@@ -117,9 +117,18 @@ def test_rows_believed_new_that_exist_are_merged_not_duplicated(service: Subject
 AWKWARD = ["back\\slash", "tab\there", "new\nline", "cr\rhere", "\\N", "", "ünï €"]
 
 
-def test_awkward_text_survives_the_bulk_path_unchanged(service: Subject) -> None:
+@pytest.fixture(params=["binary", "text"])
+def copy_format(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """PostgreSQL copies in binary, or as text where a column has no binary form here."""
+    if request.param == "text":
+        monkeypatch.setattr(copybinary, "layout", lambda *columns: None)
+    return str(request.param)
+
+
+def test_awkward_text_survives_the_bulk_path_unchanged(service: Subject, copy_format: str) -> None:
     """COPY's text format (PostgreSQL) escapes backslashes, tabs and line breaks, and
-    reads \\N as null: every such value must come back as it went in."""
+    reads \\N as null; its binary format takes UTF-8 as it is: every such value must come
+    back as it went in."""
     tickets = [
         TicketRecord(f"K{i}\\{text}", T0, "new", text[:20], attributes={"note": text, text: i})
         for i, text in enumerate(AWKWARD)
@@ -146,9 +155,9 @@ def test_awkward_text_survives_the_bulk_path_unchanged(service: Subject) -> None
     assert TicketHistory.objects.filter(attributes__isnull=True).count() == 1  # the empty one
 
 
-def test_a_batch_larger_than_a_copy_slice_arrives_whole(service: Subject) -> None:
-    """PostgreSQL receives a batch in slices of COPY_SLICE_ROWS (text built for each); the
-    rows at the slices' edges, and a slice psycopg formats row by row, come through."""
+def test_a_batch_larger_than_a_copy_slice_arrives_whole(service: Subject, copy_format: str) -> None:
+    """PostgreSQL receives a batch in slices of COPY_SLICE_ROWS (built one by one, in
+    binary or as text); the rows at the slices' edges come through."""
     count = 2 * COPY_SLICE_ROWS + 7
     tickets = [TicketRecord(f"S{i:05}", T0 + timedelta(seconds=i), "new") for i in range(count)]
     assert services.upsert_tickets(tickets).counts == Counts(created=count)

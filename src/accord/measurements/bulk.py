@@ -7,7 +7,8 @@ statement per row); PostgreSQL gets `COPY` into a temporary table followed by on
 written concurrently by another import is merged, never duplicated.
 
 Instants are UTC text (instants.py), bound as such on SQLite (the form Django writes, so
-ORM lookups compare like with like) and with an explicit `+00` offset on PostgreSQL.
+ORM lookups compare like with like); PostgreSQL gets them in binary (copybinary.py), or
+with an explicit `+00` offset as text.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import DateTimeField, Model
 
+from accord.measurements import copybinary
 from accord.measurements.instants import utc_text
 
 Row = Sequence[Any]
@@ -82,9 +84,6 @@ class Bulk:
         if text is None or not self.postgres:
             return text
         return text + "+00"  # PostgreSQL must not read it in the session's zone
-
-    def instants(self, texts: list[str | None]) -> list[str | None]:
-        return [self.instant(t) for t in texts] if self.postgres else texts
 
     def stored(self, model: type[Model], columns: Sequence[str]) -> str:
         """A select list for `columns`; read date-times back with `read_instant`.
@@ -190,6 +189,7 @@ class Bulk:
         new: bool = False,
     ) -> None:
         """Insert `rows`; a row whose `conflict` key exists updates `update` (or is skipped).
+        Instants are UTC text.
 
         `new`: the caller found none of the keys stored. PostgreSQL then copies the rows
         straight into the table, and only if a concurrent writer stored one meanwhile
@@ -207,9 +207,10 @@ class Bulk:
             else "DO NOTHING"
         )
         if self.postgres:
-            if new and self._copy_new(table, names, rows):
+            copy = _Copy(self.connection, model, columns, rows)
+            if new and self._copy_new(table, copy):
                 return
-            self._copy_upsert(table, names, rows, on_conflict)
+            self._copy_upsert(table, names, copy, on_conflict)
         else:
             self._values_upsert(table, names, len(columns), rows, on_conflict)
 
@@ -233,38 +234,97 @@ class Bulk:
             if full < len(flat):
                 cursor.execute(statement((len(flat) - full) // width), flat[full:])
 
-    def _copy_new(self, table: str, names: str, rows: Sequence[Row]) -> bool:
+    def _copy_new(self, table: str, copy: _Copy) -> bool:
         try:
             with (
                 transaction.atomic(using=self.connection.alias),
                 self.connection.wrap_database_errors,  # psycopg's errors → Django's
                 self.connection.cursor() as cursor,
-                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
             ):
-                _copy_rows(copy, rows)
+                copy.into(cursor, table)
         except IntegrityError:  # unique keys are checked at once (only foreign keys defer)
             return False
         return True
 
-    def _copy_upsert(self, table: str, names: str, rows: Sequence[Row], on_conflict: str) -> None:
+    def _copy_upsert(self, table: str, names: str, copy: _Copy, on_conflict: str) -> None:
         staging = "accord_import_staging"
         with self.connection.wrap_database_errors, self.connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {staging}")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table} LIMIT 0"
             )
-            with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-                _copy_rows(copy, rows)
+            copy.into(cursor, staging)
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} {on_conflict}"
             )
             cursor.execute(f"DROP TABLE {staging}")
 
 
+class _NotBinary(Exception):
+    """A value that COPY's binary format here does not take: copy the rows as text."""
+
+
+class _Copy:
+    """Rows on their way into a PostgreSQL table by `COPY … FROM STDIN`."""
+
+    def __init__(
+        self, connection: Any, model: type[Model], columns: Sequence[str], rows: Sequence[Row]
+    ) -> None:
+        fields = [model._meta.get_field(column) for column in columns]  # name or attname
+        self.connection = connection
+        self.columns = [connection.ops.quote_name(column) for column in columns]
+        self.rows = rows
+        db_types = [field.db_type(connection) or "" for field in fields]
+        self.layout = copybinary.layout(db_types, [field.null for field in fields])
+        self.instants = [i for i, f in enumerate(fields) if isinstance(f, DateTimeField)]
+
+    def into(self, cursor: Any, table: str) -> None:
+        """COPY the rows into `table`: in binary, unless a value has no binary form here,
+        then as text."""
+        if self.layout is not None:
+            names = ", ".join(self.columns[i] for i in self.layout.order)
+            try:
+                with transaction.atomic(using=self.connection.alias):
+                    sql = f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
+                    with cursor.cursor.copy(sql) as copy:
+                        _copy_binary(copy, self.rows, self.layout)
+                return
+            except _NotBinary:
+                pass
+        sql = f"COPY {table} ({', '.join(self.columns)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            _copy_rows(copy, self._with_offsets())
+
+    def _with_offsets(self) -> Sequence[Row]:
+        """The rows with `+00` after each instant: PostgreSQL must not read UTC text in
+        the session's time zone."""
+        if not self.instants:
+            return self.rows
+        at = self.instants
+        rows = [list(row) for row in self.rows]
+        for row in rows:
+            for i in at:
+                if isinstance(row[i], str):
+                    row[i] += "+00"
+        return rows
+
+
 _PLAIN = frozenset({str, int, type(None)})
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_NULL = "\\N"
 COPY_SLICE_ROWS = 1_000
+
+
+def _copy_binary(copy: Any, rows: Sequence[Row], layout: copybinary.Layout) -> None:
+    """Send `rows` in COPY's binary format, COPY_SLICE_ROWS at a time (see `_copy_rows`);
+    raises _NotBinary (the COPY is then abandoned) at a value it has no binary form for."""
+    copy.write(copybinary.SIGNATURE)
+    for start in range(0, len(rows), COPY_SLICE_ROWS):
+        data = copybinary.encode_rows(layout, rows[start : start + COPY_SLICE_ROWS])
+        if data is None:
+            raise _NotBinary
+        copy.write(data)
+    copy.write(copybinary.TRAILER)
 
 
 def _copy_rows(copy: Any, rows: Sequence[Row]) -> None:

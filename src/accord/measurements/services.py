@@ -217,7 +217,7 @@ def upsert_outages(outages: Sequence[OutageRecord], *, origin: str) -> Result:
                 end = utc_text(o.end) if o.end else None
                 row = (o.key, subjects[o.subject], utc_text(o.start), end, *o[4:])
                 if _count(counts, existing.get(o.key), row):
-                    rows.append((origin, *row[:2], *map(bulk.instant, row[2:4]), *row[4:]))
+                    rows.append((origin, *row))
         update = OUTAGE_COLUMNS[2:]
         bulk.write(Outage, OUTAGE_COLUMNS, rows, conflict=OUTAGE_COLUMNS[:2], update=update)
     return Result(counts, rejected)
@@ -245,7 +245,7 @@ def upsert_metric_points(points: Sequence[PointRecord]) -> Result:
         for p in valid:
             row = (series[p.series][0], utc_text(p.start), utc_text(p.end), *p[3:])
             if _count(counts, existing.get(row[:2]), row):
-                rows.append((row[0], *map(bulk.instant, row[1:3]), *row[3:]))
+                rows.append(row)
         update = POINT_COLUMNS[2:]
         bulk.write(MetricPoint, POINT_COLUMNS, rows, conflict=POINT_COLUMNS[:2], update=update)
     return Result(counts, rejected)

@@ -53,7 +53,6 @@ HISTORY_COLUMNS = (
     "updated_at",
 )
 POINT_COLUMNS = ("series_id", "start", "end", "good", "total", "value")
-_TICKET_INSTANTS = slice(4, 8)  # opened … closed within TICKET_COLUMNS[2:-2]
 
 
 def stored_tickets(
@@ -104,9 +103,7 @@ def write_tickets(
         if len(written) < len(external_ids):
             external_ids, attributes = picked(external_ids, written), picked(attributes, written)
             columns = [picked(column, written) for column in columns]
-    if bulk.postgres:
-        columns[_TICKET_INSTANTS] = map(bulk.instants, columns[_TICKET_INSTANTS])  # type: ignore[arg-type]
-    now = bulk.instant(utc_text(datetime.now(UTC)))
+    now = utc_text(datetime.now(UTC))
     rows = list(
         zip(repeat(source), external_ids, *columns, attributes, repeat(now), strict=False)
     )  # repeat() never ends; the others have one value per row
@@ -170,7 +167,7 @@ def write_histories(
     bulk: Bulk, pks: Sequence[int], histories: HistoryColumns, *, new: bool
 ) -> None:
     """Store these tickets' histories (given column by column), replacing any stored."""
-    now = bulk.instant(utc_text(datetime.now(UTC)))
+    now = utc_text(datetime.now(UTC))
     names = HISTORY_COLUMNS
     values: list[Sequence[Any]] = [pks, *histories]
     if not any(histories[-1]):
