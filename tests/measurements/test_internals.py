@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Iterator
 
 import pytest
 
-from accord.measurements.batches import TextMaps
+from accord.measurements.batches import NOTHING, NoMaps, TextMaps, picked
 from accord.measurements.bulk import COPY_SLICE_ROWS, _copy_rows
+from accord.measurements.importers import background
 from accord.measurements.importers.background import QUEUED, ahead, ahead_in_process
 from accord.measurements.importers.base import unique_runs
 from accord.measurements.importers.errors import RowError
-from accord.measurements.importers.reading import NOTHING
 from accord.measurements.jsontext import json_column, json_text
 
 
@@ -68,13 +69,14 @@ def test_text_maps_encode_as_json_text_does() -> None:
     assert json_column(list(maps)[1:]) == [json_text(m) for m in list(maps)[1:]]
 
 
-def test_a_reader_process_hands_over_items_in_order() -> None:
+@pytest.mark.parametrize("memo", [True, False])
+def test_a_reader_process_hands_over_items_in_order(memo: bool) -> None:
     chunk = [{"a": "1"}, NOTHING, NOTHING]
-    assert list(ahead_in_process(iter([chunk, chunk]))) == [chunk, chunk]
-    received = next(ahead_in_process(iter([[NOTHING, NOTHING]])))
+    assert list(ahead_in_process(iter([chunk, chunk]), memo=memo)) == [chunk, chunk]
+    received = next(ahead_in_process(iter([[NOTHING, NOTHING]]), memo=memo))
     assert received[0] is NOTHING and received[1] is NOTHING  # the shared empty extras
     maps = TextMaps(["k"], [["x", "y"]])
-    (again,) = ahead_in_process(iter([maps]))
+    (again,) = ahead_in_process(iter([maps]), memo=memo)
     assert isinstance(again, TextMaps) and again == maps and again.columns == maps.columns
 
 
@@ -143,3 +145,30 @@ def test_copy_rows_are_sent_slice_by_slice_and_row_by_row_where_needed() -> None
     assert isinstance(first, str) and first.startswith("0\ta\\tb\n1\tx\n")
     assert first.count("\n") == COPY_SLICE_ROWS and first.endswith("\n")
     assert rest == [(COPY_SLICE_ROWS, "x"), (COPY_SLICE_ROWS + 1, 0.5)]
+
+
+def test_rows_without_extras_cross_to_the_writer_as_their_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reader pickles without a memo: each NOTHING of a plain list would be reduced
+    by a Python call; a NoMaps is pickled as its length, and stays one when picked."""
+    calls: list[object] = []
+    reduce_proxy = background._reduce_proxy
+
+    def counted(proxy: object) -> object:
+        calls.append(proxy)
+        return reduce_proxy(proxy)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(background, "_reduce_proxy", counted)
+    extras = NoMaps(5)
+    picked_ = picked(extras, [4, 0, 2])
+    assert isinstance(picked_, NoMaps) and list(picked_) == [NOTHING] * 3
+    for sent in (extras, picked_):
+        received = pickle.loads(background._pickled(("item", sent), memo=False))[1]
+        assert isinstance(received, NoMaps) and list(received) == list(sent)
+        assert all(extra is NOTHING for extra in received)
+    assert calls == []
+    changed = NoMaps(2)
+    changed[1] = {"a": "1"}  # no longer NOTHING throughout: sent as what it holds
+    received = pickle.loads(background._pickled(changed, memo=False))
+    assert received == [NOTHING, {"a": "1"}] and received[0] is NOTHING

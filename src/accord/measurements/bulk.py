@@ -137,18 +137,19 @@ class Bulk:
         return rows
 
     def select_in_range(
-        self, sql: str, params: Sequence[Any], values: Sequence[str], key_at: int
+        self, sql: str, params: Sequence[Any], values: Sequence[str] | Sequence[int], key_at: int
     ) -> list[tuple[Any, ...]] | None:
         """Rows of `sql` — which ends with its key column, compared to `values` — that lie
         between the least and the greatest of `values`, keeping those whose key (column
         `key_at`) is one of them; None if that stretch holds more than twice as many rows,
-        or where the database orders text otherwise than Python (then use `select_in`).
+        or, for keys of text, where the database orders text otherwise than Python (then
+        use `select_in`).
 
         A batch's keys usually lie close together in the key's index (exports list ids in
         order): one scan of that stretch costs less than a look-up per key (half on
         SQLite), and PostgreSQL, given thousands of keys, scans the whole table instead.
         """
-        if not values or not self.orders_text_by_code_point():
+        if not values or (isinstance(values[0], str) and not self.orders_text_by_code_point()):
             return None
         limit = 2 * len(values)
         with self.connection.cursor() as cursor:

@@ -157,10 +157,10 @@ def _import_batches(
     # for SQLite (a thread only adds contention there; measured slower).
     parsed_chunks = _parsed(table, importer, batch_size)
     if table.size >= PARSE_IN_PROCESS_FROM_BYTES:
-        parsed_chunks = ahead_in_process(parsed_chunks)
+        parsed_chunks = ahead_in_process(parsed_chunks, memo=importer.repeats_values)
     elif connection.vendor == "postgresql":
         parsed_chunks = ahead(parsed_chunks)
-    statistics = _Statistics(batch_size, importer)
+    statistics: _Statistics | None = None
     first = True
     with _Commits(grouped=importer.grouped_commits) as commits, ExitStack() as cache:
         for parsed, read, position in parsed_chunks:
@@ -176,6 +176,8 @@ def _import_batches(
                     # peak instead of 235, same time).
                     if importer.grouped_commits and not aside.dropped:
                         cache.enter_context(Bulk().import_cache())
+                if statistics is None:  # once the reader runs: the two overlap
+                    statistics = _Statistics(batch_size, importer)
                 commits.begin()
                 flushed = importer.flush(parsed.items)
                 commits.wrote(len(parsed.lines))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from accord.measurements.importers.reading import NOTHING
+from accord.measurements.batches import NOTHING
 
 T = TypeVar("T")
 _END = object()
@@ -58,9 +58,9 @@ def ahead(items: Iterator[T], *, depth: int = 2) -> Iterator[T]:
         thread.join()
 
 
-def ahead_in_process(items: Iterator[T]) -> Iterator[T]:
+def ahead_in_process(items: Iterator[T], *, memo: bool = True) -> Iterator[T]:
     """The items of the (not yet started) generator `items`, produced in a forked child
-    process and pickled across a pipe, one item ahead of the consumer.
+    process and pickled across a pipe (`memo`: see `_pickled`), ahead of the consumer.
 
     Parsing then runs on the other core without contending for the GIL, as a thread does
     (on SQLite, inside every statement; on PostgreSQL, at every round trip to the
@@ -71,7 +71,7 @@ def ahead_in_process(items: Iterator[T]) -> Iterator[T]:
     receiver, sender = multiprocessing.Pipe(duplex=False)
     process = multiprocessing.get_context("fork").Process(
         target=_produce_into,
-        args=(items, sender, receiver),
+        args=(items, sender, receiver, memo),
         name="accord-import-reader",
         daemon=True,
     )
@@ -132,14 +132,14 @@ def _received(receive: Callable[[], tuple[str, Any]]) -> Iterator[Any]:
         yield payload
 
 
-def _produce_into(items: Iterator[Any], sender: Any, receiver: Any) -> None:
+def _produce_into(items: Iterator[Any], sender: Any, receiver: Any, memo: bool) -> None:
     # The parent's end, inherited by the fork: closed, so that a parent that dies (killed)
     # leaves the pipe without a reader and the next send fails, ending this process.
     receiver.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
     try:
         for item in items:
-            sender.send_bytes(_pickled(("item", item), memo=False))
+            sender.send_bytes(_pickled(("item", item), memo=memo))
         sender.send_bytes(_pickled(("end", None)))
     except BrokenPipeError:  # the parent is gone
         return
@@ -155,9 +155,12 @@ def _pickled(value: Any, *, memo: bool = True) -> bytes:
     """Pickled, with the read-only empty mapping of rows without extras (a
     mappingproxy, which pickle refuses) sent as the shared one it is.
 
-    `memo=False` (pickle's fast mode) for the batches, which hold no cycle: remembering
-    every string of a batch, to send a repeated one as a reference, cost more than the
-    rest of the pickling (a million tickets: 0.78 s against 0.21 s without the memo).
+    `memo=False` (pickle's fast mode; a batch holds no cycle) sends every object as
+    often as it is referred to. Remembering each object, to send a repeated one as a
+    reference, cost more than the rest of the pickling for batches of distinct strings
+    (a million tickets: 0.78 s against 0.21 s without the memo); it pays where batches
+    repeat objects. Either way a reducer runs once per object sent, so a column of the
+    same object is sent as one (see batches.NoMaps).
     """
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)

@@ -50,6 +50,10 @@ class Importer:
     # looks rows up in, refreshed once at the start (see _Statistics).
     writes: tuple[type[Model], ...] = ()
     reads: tuple[type[Model], ...] = ()
+    # Whether its batches hold the same objects many times over, which a reader process
+    # then pickles once each (see background._pickled): ServiceNow's events repeat their
+    # ticket's fields (measured: 165 MiB peak for its log, 196 MiB without).
+    repeats_values = False
 
     def required_columns(self) -> Sequence[str]:
         return ()

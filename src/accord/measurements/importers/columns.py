@@ -67,6 +67,8 @@ def states(values: Sequence[str], column: str, bad: Bad, *, required: bool) -> l
                     "required" if not names[value] else f"longer than {STATE_MAX_LENGTH} characters"
                 )
                 bad.setdefault(i, RowError(column, value, reason))
+    if all(name == value for value, name in names.items()):  # already normal: kept as is
+        return list(values)
     return list(map(names.__getitem__, values))
 
 

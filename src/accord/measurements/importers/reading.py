@@ -14,13 +14,10 @@ import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import chain, islice
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, BinaryIO, NamedTuple
 
-from accord.measurements.batches import TextMaps
+from accord.measurements.batches import NoMaps, TextMaps
 from accord.measurements.importers.errors import FileUnreadable, RowError
-
-NOTHING: Mapping[str, Any] = MappingProxyType({})  # the extras of a file without extra columns
 
 
 class Chunk(NamedTuple):
@@ -184,7 +181,7 @@ class _Shape:
         blank = [""] * count
         known = [by_column[i] if i is not None else blank for i in self.indexes]
         if not self.extra:
-            return known, [NOTHING] * count
+            return known, NoMaps(count)
         names = [name for _, name in self.extra]
         values = [by_column[i] for i, _ in self.extra]
         missing = self.missing

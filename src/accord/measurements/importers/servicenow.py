@@ -57,6 +57,7 @@ def servicenow_order(event: EventRow) -> tuple[int, str]:
 
 class ServiceNowImporter(Importer):
     writes = (Ticket, TicketHistory)
+    repeats_values = True
     fields = (
         "number",
         "incident_state",
