@@ -1,4 +1,5 @@
-"""PostgreSQL's binary `COPY` format, built a column at a time.
+"""PostgreSQL's binary `COPY` format for rows given as Python values (the bulk import's
+batches), built a column at a time; columnar.py encodes rows given as NumPy columns.
 
 In COPY's text format the server parses every value from its text, and instants parse
 slowest: the server spent 4.8–5.4 s copying a million tickets as text and 3.6–3.9 s in
@@ -34,8 +35,10 @@ from typing import Any
 
 import numpy as np
 
-SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)  # no flags, no extension
-TRAILER = struct.pack(">h", -1)
+from accord.measurements.columnar import SIGNATURE, TRAILER, kind_of
+
+__all__ = ["SIGNATURE", "TRAILER", "Layout", "encode_rows", "layout"]
+
 _NULL = struct.pack(">i", -1)
 _EPOCH = np.datetime64("2000-01-01T00:00:00", "us")  # PostgreSQL's
 _NONE = type(None)
@@ -260,19 +263,26 @@ def _instants(values: Sequence[Any]) -> np.ndarray[Any, Any]:
     return (moments - _EPOCH).astype(np.int64)
 
 
-_COLUMNS: dict[str, _Column] = {
-    "bigint": _Fixed(np.dtype(">i8"), _whole(">i8")),
-    "integer": _Fixed(np.dtype(">i4"), _whole(">i4")),
-    "smallint": _Fixed(np.dtype(">i2"), _whole(">i2")),
-    "double precision": _Fixed(np.dtype(">f8"), _floats),
-    "boolean": _Fixed(np.dtype("?"), _booleans),
-    "timestamp with time zone": _Fixed(np.dtype(">i8"), _instants),
-    "varchar": _Text(),
-    "character varying": _Text(),
+_KINDS: dict[str, _Column] = {  # by columnar.kind_of
+    "int8": _Fixed(np.dtype(">i8"), _whole(">i8")),
+    "int4": _Fixed(np.dtype(">i4"), _whole(">i4")),
+    "int2": _Fixed(np.dtype(">i2"), _whole(">i2")),
+    "float8": _Fixed(np.dtype(">f8"), _floats),
     "text": _Text(),
     "jsonb": _Text(lead="\x01"),
+}
+_OTHER_TYPES: dict[str, _Column] = {  # which columnar.py does not encode
+    "boolean": _Fixed(np.dtype("?"), _booleans),
+    "timestamp with time zone": _Fixed(np.dtype(">i8"), _instants),
+    "character varying": _Text(),
 }
 
 
 def _column(db_type: str) -> _Column | None:
-    return _COLUMNS.get(db_type.split("(")[0].strip().lower())
+    other = _OTHER_TYPES.get(db_type.split("(")[0].strip().lower())
+    if other is not None:
+        return other
+    try:
+        return _KINDS[kind_of(db_type)]
+    except ValueError:
+        return None
