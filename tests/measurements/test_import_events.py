@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from accord.measurements.bulk import Bulk
+from accord.measurements.importers.tickets import EventImporter
 from accord.measurements.models import Ticket, TicketHistory
 from tests.measurements.conftest import run_import
 
@@ -164,3 +165,23 @@ def test_events_find_their_tickets_however_far_apart_their_ids_are(
     assert "events.csv:6: column ticket_id" in outcome.err  # T07x: in the range, no ticket
     counts = {t: len(Ticket.objects.get(external_id=t).events()) for t in ids}
     assert {t: n for t, n in counts.items() if n} == {"T00": 1, "T05": 1, "T06": 2, "T19": 1}
+
+
+@pytest.mark.parametrize("parse_rows", [1, 2])
+def test_events_parsed_in_chunks_are_grouped_as_one_batch(
+    write: Write, tickets: None, parse_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ticket's events that fall in different chunks of one batch are one history,
+    in order, as if the batch had been parsed at once (and bad rows keep their lines)."""
+    monkeypatch.setattr(EventImporter, "parse_rows", parse_rows)
+    text = EVENTS + "T1,not a date,new,1,desk\n"
+    outcome = run_import("events", write("events.csv", text))
+    assert outcome.summary == "read 6, created 5, updated 0, unchanged 0, rejected 1"
+    assert "events.csv:7: column at" in outcome.err
+    assert history("T1") == [
+        (0, "09:00", "new", "3", {"group": "desk"}),
+        (1, "09:15", "awaiting-customer", "3", {"group": "desk"}),
+        (2, "09:30", "in-progress", "3", {"group": "desk"}),
+        (3, "09:30", "in-progress", "2", {"group": "network"}),
+    ]
+    assert history("T2") == [(0, "10:00", "new", "2", {})]

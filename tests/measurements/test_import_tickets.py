@@ -12,6 +12,7 @@ import pytest
 
 from accord.catalogue.models import Party, Subject
 from accord.measurements import importers
+from accord.measurements.importers.tickets import TicketImporter
 from accord.measurements.models import Ticket
 from tests.measurements.conftest import run_import
 
@@ -314,4 +315,31 @@ def test_a_file_parsed_in_a_child_process_imports_alike(
     ) == {
         "T1": {"category": "a"},
         "T2": {"category": "b", "group": "c"},
+    }
+
+
+@pytest.mark.parametrize("parse_rows", [1, 3])
+def test_a_batch_parsed_in_chunks_imports_as_one(
+    write: Write, service: Subject, tmp_path: Path, parse_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows parsed a few at a time and joined into batches: the same rows, errors and
+    line numbers, whatever falls in which chunk (bad rows, a row of another width, extra
+    cells present in some chunks and blank in others)."""
+    monkeypatch.setattr(TicketImporter, "parse_rows", parse_rows)
+    errors = tmp_path / "errors.csv"
+    outcome = run_import(
+        "tickets", write("bad.csv", BAD_ROWS), "--errors", errors, "--batch-size", "4"
+    )
+    assert outcome.summary == "read 10, created 2, updated 0, unchanged 0, rejected 8"
+    with errors.open(newline="") as handle:
+        assert sorted(int(row["row"]) for row in csv.DictReader(handle)) == list(range(3, 11))
+    text = "id,opened_at,category,group\n" + "".join(
+        f"T{i},2025-03-01T09:00:00Z,c{i},{'' if i == 4 else f'g{i}'}\n" for i in range(7)
+    )
+    assert run_import("tickets", write("extras.csv", text), "--batch-size", "5").status == 0
+    stored = dict(
+        Ticket.objects.filter(external_id__startswith="T").values_list("external_id", "attributes")
+    )
+    assert stored == {
+        f"T{i}": {"category": f"c{i}"} | ({} if i == 4 else {"group": f"g{i}"}) for i in range(7)
     }

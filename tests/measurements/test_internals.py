@@ -7,11 +7,11 @@ import multiprocessing
 import os
 import pickle
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 
-from accord.measurements.batches import NOTHING, NoMaps, TextMaps, picked
+from accord.measurements.batches import NOTHING, EventBatch, NoMaps, TextMaps, concatenated, picked
 from accord.measurements.bulk import COPY_SLICE_ROWS, _copy_rows
 from accord.measurements.importers import background
 from accord.measurements.importers.background import QUEUED, ahead, ahead_in_process
@@ -172,3 +172,19 @@ def test_rows_without_extras_cross_to_the_writer_as_their_count(
     changed[1] = {"a": "1"}  # no longer NOTHING throughout: sent as what it holds
     received = pickle.loads(background._pickled(changed, memo=False))
     assert received == [NOTHING, {"a": "1"}] and received[0] is NOTHING
+
+
+def test_batches_join_column_by_column_keeping_their_kind_of_extras() -> None:
+    def events(count: int, extras: Sequence[Mapping[str, str]]) -> EventBatch:
+        return EventBatch(*(["x"] * count for _ in range(4)), extras)  # type: ignore[arg-type]
+
+    joined = concatenated([events(2, NoMaps(2)), events(1, NoMaps(1))])
+    assert isinstance(joined.attributes, NoMaps) and len(joined.attributes) == 3
+    maps = concatenated(
+        [events(1, TextMaps(["k"], [["a"]])), events(2, TextMaps(["k"], [["b", "c"]]))]
+    )
+    assert isinstance(maps.attributes, TextMaps)
+    assert list(maps.attributes) == [{"k": "a"}, {"k": "b"}, {"k": "c"}]
+    mixed = concatenated([events(1, TextMaps(["k"], [["a"]])), events(2, [{}, {"j": "d"}])])
+    assert mixed.attributes == [{"k": "a"}, {}, {"j": "d"}]
+    assert mixed.ticket == ["x"] * 3

@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from itertools import repeat
+from itertools import chain, repeat
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar, overload
 
@@ -164,6 +164,26 @@ class TextMaps(Sequence[Mapping[str, Any]]):
 
     def __reduce__(self) -> tuple[type[TextMaps], tuple[Sequence[str], Sequence[Sequence[str]]]]:
         return TextMaps, (self.names, self.columns)
+
+
+def concatenated(batches: Sequence[B]) -> B:
+    """The rows of `batches`, one after the other, as one batch."""
+    if len(batches) == 1:
+        return batches[0]
+    return type(batches[0])(*map(_joined, zip(*batches, strict=True)))
+
+
+def _joined(columns: Sequence[Sequence[Any]]) -> Sequence[Any]:
+    """One column of rows from several, kept a NoMaps or TextMaps where every part is."""
+    if all(isinstance(column, NoMaps) for column in columns):
+        return NoMaps(sum(map(len, columns)))
+    first = columns[0]
+    if isinstance(first, TextMaps) and all(
+        isinstance(column, TextMaps) and column.names == first.names for column in columns
+    ):
+        parts = zip(*(column.columns for column in columns), strict=True)  # type: ignore[attr-defined]
+        return TextMaps(first.names, [list(chain.from_iterable(part)) for part in parts])
+    return list(chain.from_iterable(columns))
 
 
 def size(batch: TicketBatch | EventBatch) -> int:

@@ -255,9 +255,18 @@ class _Statistics:
 
 
 def _parsed(table: Table, importer: Importer, batch_size: int) -> Iterator[tuple[Parsed, int, int]]:
-    """(parsed chunk, rows read, bytes read): runs on the reader thread."""
-    for chunk in table.chunks(batch_size):
-        yield importer.parse_chunk(chunk), chunk.read, chunk.position
+    """(parsed batch, rows read, bytes read): runs on the reader thread. A batch is
+    parsed in chunks of the importer's `parse_rows`, then joined."""
+    parts: list[Parsed] = []
+    read = position = 0
+    for chunk in table.chunks(min(batch_size, importer.parse_rows or batch_size)):
+        parts.append(importer.parse_chunk(chunk))
+        read, position = read + chunk.read, chunk.position
+        if read >= batch_size:
+            yield importer.joined(parts), read, position
+            parts, read = [], 0
+    if parts:
+        yield importer.joined(parts), read, position
     rest = importer.finish()
     if rest is not None:
         yield rest, 0, table.size

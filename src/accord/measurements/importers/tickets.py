@@ -8,10 +8,17 @@ from collections.abc import Sequence
 from django.db import connection
 
 from accord.measurements import services
-from accord.measurements.batches import EventBatch, TicketBatch, size, take
+from accord.measurements.batches import EventBatch, TicketBatch, concatenated, size, take
 from accord.measurements.history import HistoryBatch, prepare_histories
 from accord.measurements.importers import columns
-from accord.measurements.importers.base import Flushed, Importer, Parsed, flush_in_runs, rejections
+from accord.measurements.importers.base import (
+    Flushed,
+    Importer,
+    Parsed,
+    flush_in_runs,
+    joined_parts,
+    rejections,
+)
 from accord.measurements.importers.reading import Chunk
 from accord.measurements.importers.set_aside import EVENT_UPKEEP, TICKET_UPKEEP
 from accord.measurements.instants import IsoInstants
@@ -20,6 +27,15 @@ from accord.measurements.records import PRIORITY_MAX_LENGTH
 
 ID_MAX_LENGTH = 200
 NAME_MAX_LENGTH = 100  # catalogue names
+
+
+PARSE_ROWS = 2_500  # see Importer.parse_rows
+
+
+def _joined_batches(parts: Sequence[Parsed]) -> Parsed:
+    if len(parts) == 1:
+        return parts[0]
+    return joined_parts(concatenated([part.items for part in parts]), parts)
 
 
 def _without_bad(batch: TicketBatch | EventBatch, chunk: Chunk, bad: columns.Bad) -> Parsed:
@@ -33,6 +49,7 @@ def _without_bad(batch: TicketBatch | EventBatch, chunk: Chunk, bad: columns.Bad
 
 class TicketImporter(Importer):
     grouped_commits = True
+    parse_rows = PARSE_ROWS
     set_aside = TICKET_UPKEEP
     writes = (Ticket,)
     fields = (
@@ -86,6 +103,9 @@ class TicketImporter(Importer):
         )
         return _without_bad(batch, chunk, bad)
 
+    def joined(self, parts: Sequence[Parsed]) -> Parsed:
+        return _joined_batches(parts)
+
     def flush(self, batch: TicketBatch) -> Flushed:
         def flush_positions(positions: list[int] | None) -> Flushed:
             part = batch if positions is None else take(batch, positions)
@@ -106,6 +126,7 @@ def _implied_state(responded: str | None, resolved: str | None, closed: str | No
 
 class EventImporter(Importer):
     set_aside = EVENT_UPKEEP
+    parse_rows = PARSE_ROWS
     writes = (TicketHistory,)
     reads = (Ticket,)  # each event's ticket, by its key
     fields = ("ticket_id", "at", "state", "priority")
@@ -135,7 +156,10 @@ class EventImporter(Importer):
             columns.texts(priority, "priority", PRIORITY_MAX_LENGTH, bad, required=False),
             chunk.extras,  # type: ignore[arg-type]
         )
-        parsed = _without_bad(batch, chunk, bad)
+        return _without_bad(batch, chunk, bad)
+
+    def joined(self, parts: Sequence[Parsed]) -> Parsed:
+        parsed = _joined_batches(parts)
         if not self.prepare_in_reader:
             return parsed
         return parsed._replace(items=prepare_histories(parsed.items))
