@@ -25,6 +25,14 @@ T1,2025-03-01T09:15:00Z,awaiting customer,3,desk
 T1,2025-03-01T09:30:00Z,In Progress,2,network
 """
 
+# T1's events in order of instant, file order on ties.
+T1_HISTORY = [
+    (0, "09:00", "new", "3", {"group": "desk"}),
+    (1, "09:15", "awaiting-customer", "3", {"group": "desk"}),
+    (2, "09:30", "in-progress", "3", {"group": "desk"}),
+    (3, "09:30", "in-progress", "2", {"group": "network"}),
+]
+
 
 def history(ticket: str) -> list[tuple[int, str, str, str, dict[str, str]]]:
     return [
@@ -49,12 +57,7 @@ def test_events_are_ordered_by_instant_with_file_order_on_ties(write: Write, tic
     outcome = run_import("events", write("events.csv", EVENTS))
     assert outcome.status == 0, outcome.err
     assert outcome.summary == "read 5, created 5, updated 0, unchanged 0, rejected 0"
-    assert history("T1") == [
-        (0, "09:00", "new", "3", {"group": "desk"}),
-        (1, "09:15", "awaiting-customer", "3", {"group": "desk"}),
-        (2, "09:30", "in-progress", "3", {"group": "desk"}),
-        (3, "09:30", "in-progress", "2", {"group": "network"}),
-    ]
+    assert history("T1") == T1_HISTORY
     assert history("T2") == [(0, "10:00", "new", "2", {})]
 
 
@@ -178,10 +181,5 @@ def test_events_parsed_in_chunks_are_grouped_as_one_batch(
     outcome = run_import("events", write("events.csv", text))
     assert outcome.summary == "read 6, created 5, updated 0, unchanged 0, rejected 1"
     assert "events.csv:7: column at" in outcome.err
-    assert history("T1") == [
-        (0, "09:00", "new", "3", {"group": "desk"}),
-        (1, "09:15", "awaiting-customer", "3", {"group": "desk"}),
-        (2, "09:30", "in-progress", "3", {"group": "desk"}),
-        (3, "09:30", "in-progress", "2", {"group": "network"}),
-    ]
+    assert history("T1") == T1_HISTORY
     assert history("T2") == [(0, "10:00", "new", "2", {})]

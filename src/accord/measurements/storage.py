@@ -150,7 +150,7 @@ def ticket_ids_with_history(
     ids = dict(_by_key(bulk, "external_id, id", source, wanted, key_at=0))
     if not ids:
         return ids, set()
-    pks = sorted(ids.values())
+    pks = list(ids.values())
     select = f"SELECT ticket_id FROM {bulk.table(TicketHistory)} WHERE ticket_id"
     rows = bulk.select_in_range(select, [], pks, key_at=0)
     if rows is None:
