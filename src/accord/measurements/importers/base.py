@@ -53,7 +53,7 @@ class Importer:
     reads: tuple[type[Model], ...] = ()
     # Rows parsed at a time, several such chunks making one batch (`joined`); None: a
     # batch at a time. The column-wise kinds parse faster in smaller chunks, whose
-    # columns stay in the processor's cache: five million events took 6.1–6.4 s of CPU
+    # columns stay in the processor's cache: five million events took 6.1–6.7 s of CPU
     # to read, check and group in chunks of 2,500 rows, 7.2–8.5 s in chunks of 10,000.
     parse_rows: int | None = None
     # Whether its batches hold the same objects many times over, which a reader process
