@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import pickle
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
@@ -113,6 +114,22 @@ def test_a_consumer_that_stops_early_leaves_no_reader_behind() -> None:
     items.close()
     assert not [t for t in threading.enumerate() if t.name == "accord-import-receiver"]
     assert not multiprocessing.active_children()
+
+
+def test_a_consumer_that_stops_after_the_reader_ended_is_not_kept_waiting() -> None:
+    """The reader sent everything and left while the queue was full: the receiver, told
+    of the end, must not wait for room that a consumer which stopped never makes."""
+    items = ahead_in_process(iter(range(QUEUED)))
+    assert next(items) == 0
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the child has sent the rest and its end
+    time.sleep(0.2)  # and the receiver has found the pipe closed
+    closing = threading.Thread(target=items.close, daemon=True)
+    closing.start()
+    closing.join(timeout=10)
+    assert not closing.is_alive(), "closing the consumer hung"
+    assert not [t for t in threading.enumerate() if t.name == "accord-import-receiver"]
 
 
 def test_text_maps_make_a_map_only_when_one_is_read() -> None:

@@ -32,13 +32,7 @@ def ahead(items: Iterator[T], *, depth: int = 2) -> Iterator[T]:
     stop = threading.Event()
 
     def put(kind: str, payload: Any) -> bool:
-        while not stop.is_set():
-            try:
-                channel.put((kind, payload), timeout=0.1)
-            except queue.Full:
-                continue
-            return True
-        return False
+        return _put_unless_stopped(channel, (kind, payload), stop)
 
     def produce() -> None:
         try:
@@ -86,18 +80,13 @@ def ahead_in_process(items: Iterator[T], *, memo: bool = True) -> Iterator[T]:
     stop = threading.Event()
 
     def pump() -> None:
-        while not stop.is_set():
+        while True:
             try:
-                message = receiver.recv_bytes()
+                message: bytes | None = receiver.recv_bytes()
             except (EOFError, OSError):
-                arrived.put(None)
+                message = None  # the child is gone: the consumer is told, if it still asks
+            if not _put_unless_stopped(arrived, message, stop) or message is None:
                 return
-            while not stop.is_set():
-                try:
-                    arrived.put(message, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
 
     thread = threading.Thread(target=pump, name="accord-import-receiver", daemon=True)
     thread.start()
@@ -118,6 +107,18 @@ def ahead_in_process(items: Iterator[T], *, memo: bool = True) -> Iterator[T]:
         process.join()
         thread.join()
         receiver.close()
+
+
+def _put_unless_stopped(channel: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
+    """Put `item` on `channel`, waiting for room until `stop` is set (then False): a
+    consumer that stopped reading must not leave its producer blocked on a full queue."""
+    while not stop.is_set():
+        try:
+            channel.put(item, timeout=0.1)
+        except queue.Full:
+            continue
+        return True
+    return False
 
 
 def _received(receive: Callable[[], tuple[str, Any]]) -> Iterator[Any]:
