@@ -185,14 +185,15 @@ def prepare_histories(batch: EventBatch) -> HistoryBatch:
     same = list(map(eq, tickets, islice(tickets, 1, None)))  # as the event before's
     starts = [0, *compress(count(1), map(not_, same))]
     owners = list(map(tickets.__getitem__, starts))
-    if len(set(owners)) != len(owners):  # some ticket's events are apart: sort them all
+    apart = len(set(owners)) != len(owners)  # some ticket's events are apart
+    if apart:  # sort them all
         order: list[int] | None = _grouping_order(tickets, batch.at)
     else:
         order = _order_within_runs(starts, same, batch.at)
     columns: Sequence[Sequence[Any]] = batch
     if order is not None:
         columns = [picked(column, order) for column in batch]
-    if len(owners) != len(set(owners)):  # the runs changed: one per ticket now
+    if apart:  # the runs changed: one per ticket now
         same = list(map(eq, columns[0], islice(columns[0], 1, None)))
         starts = [0, *compress(count(1), map(not_, same))]
         owners = list(map(columns[0].__getitem__, starts))
